@@ -1,0 +1,19 @@
+"""ftlab: learn supervised fine-tuning by doing it.
+
+The core is headless (no ipywidgets here); the Jupyter panels live in :mod:`ftlab.widgets`.
+
+Example:
+    >>> import ftlab
+    >>> model = ftlab.load_model("minilm", task="classification", labels=["negative", "neutral", "positive"])  # doctest: +SKIP
+    >>> history = ftlab.Trainer(ftlab.TrainConfig(epochs=1)).fit(model, train, val)  # doctest: +SKIP
+"""
+from .config import IGNORE_INDEX, TrainConfig
+from .device import pick_device
+from .metrics import evaluate
+from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
+from .train import Callback, History, StopTraining, Trainer
+
+__version__ = "0.1.0"
+
+__all__ = ["Callback", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS", "StopTraining",
+           "TrainConfig", "Trainer", "evaluate", "load_model", "pick_device", "presets_table"]

@@ -1,0 +1,133 @@
+"""Device, precision and memory facts the trainer and the panels share.
+
+Example:
+    >>> pick_device("auto").type in ("cpu", "cuda", "mps")
+    True
+"""
+from __future__ import annotations
+
+import os
+import time
+from contextlib import nullcontext
+
+import torch
+
+# Dense bf16/fp16 tensor-core peaks (FLOP/s) for MFU on known GPUs; on CPU we measure instead.
+PEAK_FLOPS = {
+    "H200": 989e12,
+    "H100": 989e12,
+    "A100": 312e12,
+    "L4": 121e12,
+    "A10": 125e12,
+    "T4": 65e12,
+    "V100": 125e12,
+}
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """CUDA > MPS > CPU for ``"auto"``; otherwise the named device.
+
+    Example:
+        >>> pick_device("cpu")
+        device(type='cpu')
+    """
+    if name != "auto":
+        dev = torch.device(name)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"TrainConfig.device is {name!r} but no CUDA GPU is visible; use device='auto' or 'cpu'")
+        return dev
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """Map ``"auto"`` to what the device does well: bf16 if supported, else fp16 on GPUs; fp32 on CPU.
+
+    CPU autocast to bf16 exists but is slower than fp32 on most laptop CPUs, so "auto" keeps fp32 there.
+    """
+    if precision != "auto":
+        if precision in ("bf16", "fp16") and device.type == "cpu" and precision == "fp16":
+            raise ValueError("TrainConfig.precision='fp16' needs a GPU; on CPU use 'fp32' or 'bf16'")
+        return precision
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"
+
+
+def accelerate_precision(precision: str) -> str:
+    """The name accelerate's ``Accelerator(mixed_precision=...)`` expects."""
+    return {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[precision]
+
+
+def autocast(device: torch.device, precision: str):
+    """Autocast context for the forward pass (a no-op in fp32)."""
+    if precision == "fp32":
+        return nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def bytes_per_param(precision: str) -> int:
+    """Bytes for one activation element in this precision (weights stay fp32 under autocast)."""
+    return 4 if precision == "fp32" else 2
+
+
+def peak_flops(device: torch.device) -> float | None:
+    """Catalogue peak FLOP/s for a known GPU, else None (measure with :func:`measure_matmul_flops`)."""
+    if device.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
+    for key, flops in PEAK_FLOPS.items():
+        if key in name:
+            return flops
+    return None
+
+
+def measure_matmul_flops(device: torch.device | None = None, n: int = 1024, seconds: float = 1.0,
+                         dtype: torch.dtype = torch.float32) -> float:
+    """Achieved FLOP/s of a square matmul on this machine: the practical peak MFU is measured against.
+
+    Example:
+        >>> measure_matmul_flops(torch.device("cpu"), n=128, seconds=0.05) > 0
+        True
+    """
+    device = device or pick_device()
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(3):  # warm up kernels and caches
+        a @ b
+    _sync(device)
+    reps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        reps += 1
+    _sync(device)
+    return 2 * n**3 * reps / (time.perf_counter() - start)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak memory of this process so far: GPU allocator peak on CUDA, resident set (RSS) peak on CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return process_peak_rss_mb()
+
+
+def process_peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (what Binder's 2 GB limit counts)."""
+    try:
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return kb / 1024  # Linux reports KiB
+    except ImportError:  # Windows
+        import psutil
+
+        return psutil.Process(os.getpid()).memory_info().peak_wset / 2**20

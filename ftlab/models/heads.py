@@ -1,0 +1,67 @@
+"""A pretrained trunk plus a small task head: the architecture every classification/regression SFT uses.
+
+We build it explicitly (instead of ``AutoModelForSequenceClassification``) so a learner can see the two
+parts, and so sentence encoders such as MiniLM keep the mean pooling they were pre-trained with.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import IGNORE_INDEX
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Average the token vectors that are not padding.  hidden (B, T, H), mask (B, T) -> (B, H)."""
+    mask = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
+
+
+class SequenceModel(nn.Module):
+    """trunk (a pretrained encoder) -> pooled sentence vector -> dropout -> linear head.
+
+    ``task="classification"`` trains with cross-entropy over ``num_outputs`` classes;
+    ``task="regression"`` predicts one number and trains with mean squared error.
+    """
+
+    def __init__(self, trunk: nn.Module, task: str, num_outputs: int, pooling: str = "mean", dropout: float = 0.1):
+        super().__init__()
+        self.trunk = trunk
+        self.task = task
+        self.pooling = pooling
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(trunk.config.hidden_size, num_outputs)
+        self.class_weights: Optional[torch.Tensor] = None  # set by the trainer for imbalanced data
+
+    @property
+    def config(self):
+        return self.trunk.config
+
+    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Sentence vectors from the trunk.  (B, T) -> (B, H)"""
+        hidden = self.trunk(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        return mean_pool(hidden, attention_mask)
+
+    def forward_features(self, features: torch.Tensor, labels: Optional[torch.Tensor] = None) -> dict:
+        """Head only, on pooled vectors (B, H): lets frozen-trunk training reuse cached features."""
+        logits = self.head(self.dropout(features))  # (B, C) or (B, 1)
+        out = {"logits": logits}
+        if labels is not None:
+            out["loss"] = self.loss(logits, labels)
+        return out
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                labels: Optional[torch.Tensor] = None, **_: object) -> dict:
+        return self.forward_features(self.pool(input_ids, attention_mask), labels)
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy for classes, mean squared error for a number."""
+        if self.task == "regression":
+            return F.mse_loss(logits.squeeze(-1).float(), labels.float())
+        weight = None if self.class_weights is None else self.class_weights.to(logits.device)
+        return F.cross_entropy(logits.float(), labels.long(), weight=weight, ignore_index=IGNORE_INDEX)

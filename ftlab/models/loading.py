@@ -1,0 +1,145 @@
+"""load_model: presets, saved ftlab models, local Hugging Face directories and (online) hub ids.
+
+Example:
+    >>> model = load_model("minilm", task="classification", labels=["negative", "neutral", "positive"])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+
+from .heads import SequenceModel
+from .presets import PRESETS, cache_dir, unknown_preset_error
+from .wrapper import TASKS, FTModel
+
+
+def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[str] | int | None" = None,
+               target: str = "label", seed: int = 0, trust_remote_code: bool = False) -> FTModel:
+    """Load a pretrained trunk and attach a fresh head for ``task``.
+
+    Args:
+        name_or_path: a preset (``ftlab.models.PRESETS``), a directory saved by ``FTModel.save``, a local
+            Hugging Face model directory, or (online) a hub id.
+        task: "classification", "regression" or "causal-lm" (default: the preset's first task).
+        labels: class names for classification (or their count); must be None for other tasks.
+        target: the dataset column the model learns to predict (e.g. "rating" for regression).
+        seed: seeds the new head's initial weights.
+        trust_remote_code: let transformers run code shipped with a hub model (off: it executes downloaded code).
+
+    Raises:
+        ValueError: unknown preset, unknown task, or labels that don't fit the task.
+    """
+    if Path(name_or_path, "ftlab.json").exists():
+        from .io import load_saved
+
+        return load_saved(name_or_path)
+    preset = PRESETS.get(name_or_path)
+    task = task or (preset.tasks[0] if preset else "classification")
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}; use one of {TASKS}")
+    if preset and task not in preset.tasks:
+        raise ValueError(f"Preset {preset.name!r} supports tasks {preset.tasks}, not task={task!r}")
+    label_names = _check_labels(task, labels)
+    if task == "causal-lm":
+        module, tok = _load_causal(name_or_path, trust_remote_code)
+    else:
+        trunk, tok = _load_encoder(name_or_path, trust_remote_code)
+        torch.manual_seed(seed)
+        module = SequenceModel(trunk, task, len(label_names) if label_names else 1)
+    return FTModel(module, tok, task, label_names, name=name_or_path, target_column=target)
+
+
+def _check_labels(task: str, labels) -> Optional[list[str]]:
+    if task == "classification":
+        if labels is None:
+            raise ValueError("task='classification' needs labels: pass labels=['negative', 'positive'] (or the number of classes)")
+        names = [f"label_{i}" for i in range(labels)] if isinstance(labels, int) else [str(x) for x in labels]
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise ValueError(f"task='classification' needs at least 2 distinct label names; got labels={labels!r}")
+        return names
+    if labels is not None:
+        raise ValueError(f"labels={labels!r} do not match task={task!r}: only task='classification' takes labels "
+                         f"(for regression pass target='rating' to name the numeric column)")
+    return None
+
+
+def _load_encoder(name: str, trust_remote_code: bool):
+    from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+
+    if name == "tiny-bert":
+        tok = AutoTokenizer.from_pretrained(_require(PRESETS["minilm"]))
+        cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=512)
+        torch.manual_seed(0)
+        return BertModel(cfg, add_pooling_layer=False), tok
+    path = str(_require(PRESETS[name])) if name in PRESETS else name
+    try:
+        tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        try:  # BERT-style trunks ship a pooler we never use (we mean-pool), so skip it
+            trunk = AutoModel.from_pretrained(path, add_pooling_layer=False, trust_remote_code=trust_remote_code)
+        except TypeError:
+            trunk = AutoModel.from_pretrained(path, trust_remote_code=trust_remote_code)
+    except OSError as err:
+        raise unknown_preset_error(name) from err
+    return trunk, tok
+
+
+def _load_causal(name: str, trust_remote_code: bool):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    if name == "tiny-llama":
+        tok = AutoTokenizer.from_pretrained(_require(PRESETS["minilm"]))
+        cfg = LlamaConfig(vocab_size=tok.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
+                          pad_token_id=tok.pad_token_id)
+        torch.manual_seed(0)
+        return LlamaForCausalLM(cfg), tok
+    if name == "smollm2-135m":
+        path = _smollm2_cache()
+    else:
+        path = name
+    try:
+        tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, trust_remote_code=trust_remote_code)
+    except OSError as err:
+        raise unknown_preset_error(name) from err
+    if tok.pad_token is None:  # padding positions are masked by attention_mask and IGNORE_INDEX labels, never by id
+        tok.pad_token = tok.eos_token
+    return model, tok
+
+
+def _require(preset) -> Path:
+    path = preset.locate()
+    if path is None:
+        raise ValueError(f"Preset {preset.name!r} is not installed here; install it with: {preset.install_hint}")
+    return path
+
+
+def _smollm2_cache() -> Path:
+    """Dequantize the GGUF once (~25 s) and cache it as safetensors; later loads take about a second.
+
+    transformers refuses ``save_pretrained`` on a GGUF-loaded model, so we rebuild the model from its config
+    without ``quantization_config`` and copy the dequantized weights into it.
+    """
+    target = cache_dir() / "smollm2-135m"
+    if (target / "model.safetensors").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = _require(PRESETS["smollm2-135m"])
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    cfg = loaded.config.to_dict()
+    cfg.pop("quantization_config", None)
+    clean = AutoModelForCausalLM.from_config(type(loaded.config).from_dict(cfg), dtype=torch.float32)
+    clean.load_state_dict(loaded.state_dict())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".smollm2-"))
+    clean.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    os.replace(tmp, target)  # atomic: a crash mid-write never leaves a half cache behind
+    return target

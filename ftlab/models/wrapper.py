@@ -1,0 +1,170 @@
+"""FTModel: a torch module plus its tokenizer, task and label names, with named groups to freeze.
+
+Example:
+    >>> model = ftlab.load_model("minilm", task="classification", labels=["neg", "pos"])  # doctest: +SKIP
+    >>> model.freeze("top-2"); model.trainable_fraction                                   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import groups as G
+from .lora import add_lora, is_lora
+from .memory import MemoryEstimate, estimate_training_memory
+
+TASKS = ("classification", "regression", "causal-lm")
+
+
+class FTModel:
+    """What :func:`ftlab.load_model` returns. ``.module`` is the plain ``torch.nn.Module`` the trainer runs."""
+
+    def __init__(self, module: nn.Module, tokenizer, task: str, labels: Optional[list[str]] = None,
+                 name: str = "", target_column: str = "label"):
+        self.module = module
+        self.tokenizer = tokenizer
+        self.task = task
+        self.labels = list(labels) if labels else None
+        self.name = name
+        self.target_column = target_column  # dataset column the trainer learns to predict
+        self.lora_wrapped: Optional[str] = None  # "trunk" / "module" once LoRA is attached
+
+    # ---- structure -------------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    def layer_groups(self) -> "dict[str, list[str]]":
+        """Group name (embeddings, layer.0 … layer.N-1, head) -> parameter names, bottom to top."""
+        return G.layer_groups(self.module)
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.layer_groups())
+
+    def freeze(self, train: "str | Sequence[str]" = "head", **lora_options) -> "FTModel":
+        """Choose what trains; everything else is frozen (requires_grad=False).
+
+        Args:
+            train: a preset — "head" (new head only), "top-N" (top N layers + head), "all" (full
+                fine-tune), "lora" (low-rank adapters + head) — or a list of group names such as
+                ``["layer.4", "layer.5", "head"]``.
+            **lora_options: ``r``, ``alpha``, ``dropout`` for ``train="lora"``.
+
+        Example:
+            >>> model.freeze(["layer.5", "head"]).trainable_groups()  # doctest: +SKIP
+            ['layer.5', 'head']
+        """
+        if train == "lora":
+            return self._attach_lora(**lora_options)
+        if lora_options:
+            raise ValueError(f"freeze(): options {sorted(lora_options)} only apply to train='lora'")
+        G.apply_freeze(self.module, G.resolve_train_groups(train if isinstance(train, str) else list(train), self.groups))
+        return self
+
+    def _attach_lora(self, r: int = 8, alpha: int = 16, dropout: float = 0.05) -> "FTModel":
+        if is_lora(self.module):
+            raise ValueError("LoRA is already attached to this model; load a fresh model to change its rank")
+        if self.task == "causal-lm":
+            self.module = add_lora(self.module, r, alpha, dropout)
+            self.lora_wrapped = "module"
+        else:
+            self.module.trunk = add_lora(self.module.trunk, r, alpha, dropout)
+            for p in self.module.head.parameters():
+                p.requires_grad = True  # the new head must still learn
+            self.lora_wrapped = "trunk"
+        return self
+
+    def trainable_groups(self) -> list[str]:
+        return G.trainable_groups(self.module)
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        return sum(p.numel() for p in self.module.parameters() if p.requires_grad or not trainable_only)
+
+    @property
+    def trainable_fraction(self) -> float:
+        return self.num_parameters(True) / max(1, self.num_parameters())
+
+    def param_summary(self) -> pd.DataFrame:
+        """One row per group: parameters, trainable parameters, and whether it trains."""
+        params = dict(self.module.named_parameters())
+        rows = []
+        for g, names in self.layer_groups().items():
+            n = sum(params[k].numel() for k in names)
+            t = sum(params[k].numel() for k in names if params[k].requires_grad)
+            rows.append({"group": g, "params": n, "trainable": t, "trains": t > 0})
+        return pd.DataFrame(rows)
+
+    def estimate_memory(self, batch_size: int = 32, seq_len: int = 128, precision: str = "fp32",
+                        optimizer: str = "adamw", gradient_checkpointing: bool = False) -> MemoryEstimate:
+        """Estimated training memory with the current frozen/trainable split (see ftlab.models.memory)."""
+        return estimate_training_memory(self.module, batch_size, seq_len, precision, optimizer, gradient_checkpointing)
+
+    def enable_gradient_checkpointing(self) -> None:
+        """Recompute activations in backward. With frozen embeddings the layer inputs carry no grad,
+        so we also make the inputs require grad — otherwise checkpointed layers would get no gradients."""
+        trunk = self.module.trunk if self.task != "causal-lm" else self.module
+        base = getattr(trunk, "get_base_model", lambda: trunk)()
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        base.enable_input_require_grads()
+
+    # ---- inference -------------------------------------------------------------------------------
+    def tokenize(self, texts: Sequence[str], max_len: int = 128) -> dict:
+        """Padded tensors for a list of texts. Returns input_ids, attention_mask  (B, T)."""
+        return self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_len, return_tensors="pt")
+
+    @torch.no_grad()
+    def predict_outputs(self, texts: Sequence[str], batch_size: int = 64, max_len: int = 128) -> np.ndarray:
+        """Raw head outputs: logits (N, C) for classification, values (N,) for regression."""
+        self.module.eval()
+        outs = []
+        for i in range(0, len(texts), batch_size):
+            enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
+            outs.append(self.module(**enc)["logits"].float().cpu())
+        out = torch.cat(outs).numpy() if outs else np.zeros((0, len(self.labels or [1])))
+        return out.squeeze(-1) if self.task == "regression" else out
+
+    def predict(self, texts: "str | Iterable[str]", batch_size: int = 64, max_len: int = 128) -> pd.DataFrame:
+        """Predicted label and probabilities (classification) or value (regression) per text.
+
+        Example:
+            >>> model.predict(["Great value, would buy again"])  # doctest: +SKIP
+        """
+        if self.task == "causal-lm":
+            raise ValueError("predict() is for classification/regression models; use ftlab.sft.generate(model, prompt) for causal-lm")
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        out = self.predict_outputs(texts, batch_size, max_len)
+        if self.task == "regression":
+            return pd.DataFrame({"text": texts, "prediction": out})
+        probs = torch.softmax(torch.from_numpy(out), -1).numpy()
+        frame = pd.DataFrame({"text": texts, "label": [self.labels[i] for i in probs.argmax(1)], "confidence": probs.max(1)})
+        for j, name in enumerate(self.labels):
+            frame[f"p({name})"] = probs[:, j]
+        return frame
+
+    @torch.no_grad()
+    def encode(self, texts: Sequence[str], batch_size: int = 64, max_len: int = 128, normalize: bool = True) -> np.ndarray:
+        """Sentence embeddings from the trunk (mean pooled), for similarity and retrieval.  -> (N, H)"""
+        if self.task == "causal-lm":
+            raise ValueError("encode() needs an encoder model (e.g. 'minilm'), not a causal-lm")
+        self.module.eval()
+        vecs = []
+        for i in range(0, len(texts), batch_size):
+            enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
+            v = self.module.pool(enc["input_ids"], enc["attention_mask"]).float()
+            vecs.append(torch.nn.functional.normalize(v, dim=-1) if normalize else v)
+        return torch.cat(vecs).cpu().numpy()
+
+    def save(self, directory: str) -> str:
+        """Save weights (safetensors), tokenizer and ftlab.json; reload with ``ftlab.load_model(directory)``."""
+        from .io import save_model
+
+        return save_model(self, directory)
+
+    def __repr__(self) -> str:
+        return (f"FTModel({self.name!r}, task={self.task!r}, labels={self.labels}, "
+                f"trainable={self.num_parameters(True):,}/{self.num_parameters():,} params, groups={self.trainable_groups()})")

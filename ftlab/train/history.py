@@ -1,0 +1,61 @@
+"""History: what happened during fit, step by step and eval by eval, as tables.
+
+Example:
+    >>> h = History(); h.steps.append({"step": 1, "loss": 0.7}); h.steps_frame()["loss"].tolist()
+    [0.7]
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import pandas as pd
+
+
+@dataclass
+class History:
+    """Per-step rows (loss, lr, grad_norm, samples_per_s, tokens_per_s, memory) and per-eval rows (metrics)."""
+
+    steps: list[dict] = field(default_factory=list)
+    evals: list[dict] = field(default_factory=list)
+    stopped_reason: str = ""  # "", "completed", "max_steps", "interrupted", "stop requested", "early stopping", "non-finite loss"
+    best_step: Optional[int] = None  # step of the best eval (early stopping restores its weights)
+    best_metric: Optional[float] = None
+    peak_memory_mb: float = 0.0
+    train_seconds: float = 0.0
+
+    @property
+    def last_step(self) -> int:
+        return self.steps[-1]["step"] if self.steps else 0
+
+    def steps_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.steps)
+
+    def evals_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.evals)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Steps joined with evals on step (eval columns empty between evaluations)."""
+        steps, evals = self.steps_frame(), self.evals_frame()
+        if evals.empty:
+            return steps
+        return steps.merge(evals.drop(columns=["epoch"], errors="ignore"), on="step", how="left")
+
+    def summary(self) -> dict:
+        """Key numbers of the run (for tables and metrics JSON)."""
+        last_eval = self.evals[-1] if self.evals else {}
+        return {"steps": self.last_step, "final_loss": self.steps[-1]["loss"] if self.steps else None,
+                "train_seconds": round(self.train_seconds, 2), "peak_memory_mb": round(self.peak_memory_mb, 1),
+                "stopped_reason": self.stopped_reason, "best_step": self.best_step,
+                **{k: v for k, v in last_eval.items() if k not in ("step", "epoch")}}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "History":
+        return cls(**json.loads(text))
+
+    def _repr_html_(self) -> str:
+        return pd.DataFrame([self.summary()]).to_html(index=False)

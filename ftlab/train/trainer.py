@@ -1,0 +1,266 @@
+"""The trainer: a scikit-learn surface (``Trainer(config).fit(model, train, val)``) around one training loop.
+
+The loop in :meth:`Trainer.fit` is written by hand on purpose, top to bottom, so a learner can read
+every step of fine-tuning: batches → forward under autocast → loss / grad_accum_steps → backward →
+clip → schedule (a pure function of the step) → optimizer step → log → evaluate → checkpoint.
+It runs on ``accelerate.Accelerator``, so the same code runs under ``accelerate launch`` on several GPUs.
+
+Example:
+    >>> trainer = Trainer(TrainConfig(lr=5e-5, epochs=2, batch_size=32))  # doctest: +SKIP
+    >>> history = trainer.fit(model, splits["train"], splits["validation"])  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+import warnings
+from typing import Optional
+
+import torch
+
+from ..config import TrainConfig
+from ..device import accelerate_precision, autocast, peak_memory_mb, pick_device, resolve_precision
+from .batching import collate, epoch_plan, tokenize_dataset
+from .callbacks import StopTraining, fire
+from .checkpoint import check_writable, load_checkpoint, save_checkpoint
+from .evaluation import lower_is_better, validate
+from .history import History
+from .optim import build_optimizer
+from .progress import make_progress
+from .schedules import lr_factor
+
+
+class NonFiniteLoss(Exception):
+    """The loss or gradient became NaN/inf; the trainer restores the last good weights."""
+
+
+class Trainer:
+    """Fits an :class:`ftlab.FTModel`. Calling ``fit`` again after a stop continues where it stopped;
+    ``reset()`` starts over. ``request_stop()`` (thread-safe, used by the Stop button) ends training
+    after the current step, keeping the model and the history."""
+
+    def __init__(self, config: Optional[TrainConfig] = None, callbacks: tuple = ()):
+        self.config = config or TrainConfig()
+        self.callbacks = list(callbacks)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget progress: the next fit starts at step 0 with a fresh optimizer."""
+        self.history = History()
+        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "total_steps": 0}
+        self.optimizer: Optional[torch.optim.Optimizer] = None
+        self._model_id: Optional[int] = None
+        self._stop = threading.Event()
+        self.running = False
+
+    def request_stop(self) -> None:
+        """Ask a running fit to stop after the current step (safe to call from another thread)."""
+        self._stop.set()
+
+    def fit(self, model, train_data, val_data=None, resume_from: Optional[str] = None) -> History:
+        """Train ``model`` on ``train_data``; evaluate on ``val_data`` every ``eval_every`` steps and each epoch.
+
+        Args:
+            model: an FTModel from :func:`ftlab.load_model`.
+            train_data, val_data: ``datasets.Dataset`` with a text column and the model's target column
+                (or pre-tokenized ``input_ids``/``labels`` for causal LM).
+            resume_from: a checkpoint folder (or an ``output_dir``) to continue from.
+
+        Returns:
+            The :class:`History` (also at ``trainer.history``), kept when training is interrupted.
+        """
+        cfg = self.config
+        if cfg.output_dir:
+            check_writable(cfg.output_dir)
+        device = pick_device(cfg.device)
+        precision = resolve_precision(cfg.precision, device)
+        train = tokenize_dataset(model, train_data, cfg.max_len)
+        val = tokenize_dataset(model, val_data, cfg.max_len) if val_data is not None else None
+        self._prepare(model, device, precision)
+        if resume_from:
+            self.state, self.history = load_checkpoint(resume_from, model.module, self.optimizer)
+            self.state = {k: self.state[k] for k in ("step", "epoch", "batch_in_epoch", "total_steps")}
+        acc, module, opt = self.accelerator, self.prepared_module, self.optimizer
+        rank, world = acc.process_index, acc.num_processes
+        steps_per_epoch = len(epoch_plan(train.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False, rank, world))
+        total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
+        self.state["total_steps"] = total
+        pad_id = model.tokenizer.pad_token_id or 0
+        trainable = [p for p in module.parameters() if p.requires_grad]
+        last_good = [p.detach().clone() for p in trainable]  # weights before the latest update (NaN guard)
+        best = None  # (metric, step, {name: tensor}) for early stopping
+        evals_since_best = 0
+        self._stop.clear()
+        self.running, reason = True, "completed"
+        progress = make_progress(total, cfg.progress, initial=self.state["step"])
+        fire(self.callbacks, "on_fit_start", self, model)
+        t_start, restore_sigint = time.perf_counter(), self._install_sigint()
+        try:
+            module.train()
+            while self.state["step"] < total:
+                plan = epoch_plan(train.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,
+                                  self.state["epoch"], cfg.bucket_by_length, rank, world)
+                for step_rows in plan[self.state["batch_in_epoch"]:]:
+                    if self._stop.is_set():
+                        raise StopTraining(self._stop_reason)
+                    t0 = time.perf_counter()
+                    # -- forward + backward over the micro-batches of one optimizer step
+                    loss_sum, n_tokens, n_samples = 0.0, 0, 0
+                    for i, rows in enumerate(step_rows):
+                        batch = {k: v.to(acc.device, non_blocking=True) for k, v in collate(train, rows, pad_id).items()}
+                        sync = i == len(step_rows) - 1  # DDP all-reduces gradients only on the last micro-batch
+                        with acc.no_sync(module) if not sync else _null(), autocast(device, precision):
+                            loss = module(**batch)["loss"]
+                        if not torch.isfinite(loss):
+                            raise NonFiniteLoss(f"loss became {loss.item()} at step {self.state['step'] + 1}")
+                        acc.backward(loss / len(step_rows))
+                        loss_sum += loss.item() / len(step_rows)
+                        n_tokens += int(batch["attention_mask"].sum())
+                        n_samples += len(rows)
+                    # -- clip, schedule, update
+                    grad_norm = acc.clip_grad_norm_(trainable, cfg.max_grad_norm) if cfg.max_grad_norm else _grad_norm(trainable)
+                    grad_norm = float(grad_norm)
+                    if not math.isfinite(grad_norm) and precision != "fp16":  # fp16's scaler skips such steps itself
+                        raise NonFiniteLoss(f"gradient norm became {grad_norm} at step {self.state['step'] + 1}")
+                    factor = lr_factor(self.state["step"], total, cfg.warmup_steps, cfg.scheduler)
+                    for group in opt.param_groups:
+                        group["lr"] = group["base_lr"] * factor
+                    torch._foreach_copy_(last_good, [p.detach() for p in trainable])
+                    opt.step()
+                    opt.zero_grad(set_to_none=True)
+                    self.state["step"] += 1
+                    self.state["batch_in_epoch"] += 1
+                    # -- log, evaluate, checkpoint
+                    dt = time.perf_counter() - t0
+                    row = {"step": self.state["step"], "epoch": self.state["epoch"] + self.state["batch_in_epoch"] / len(plan),
+                           "loss": loss_sum, "lr": cfg.lr * factor, "grad_norm": grad_norm,
+                           "samples_per_s": n_samples * world / dt, "tokens_per_s": n_tokens * world / dt,
+                           "memory_mb": peak_memory_mb(device)}
+                    if self.state["step"] % cfg.log_every == 0 or self.state["step"] == total:
+                        self.history.steps.append(row)
+                    progress.update(1, {"loss": round(loss_sum, 4)})
+                    fire(self.callbacks, "on_step_end", self, row)
+                    end_of_epoch = self.state["batch_in_epoch"] == len(plan)
+                    if val is not None and (end_of_epoch or (cfg.eval_every and self.state["step"] % cfg.eval_every == 0)):
+                        best, evals_since_best = self._evaluate(model, val, device, precision, best, evals_since_best)
+                    if cfg.save_every and self.state["step"] % cfg.save_every == 0 and acc.is_main_process:
+                        save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, dict(self.state), self.history)
+                    if self.state["step"] >= total:
+                        break
+                if self.state["batch_in_epoch"] >= len(plan):
+                    self.state["epoch"] += 1
+                    self.state["batch_in_epoch"] = 0
+            if val is not None and (not self.history.evals or self.history.evals[-1]["step"] != self.state["step"]):
+                best, evals_since_best = self._evaluate(model, val, device, precision, best, evals_since_best)
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        except StopTraining as stop:
+            reason = str(stop) or "stop requested"
+        except NonFiniteLoss as err:
+            torch._foreach_copy_(trainable, last_good)
+            reason = "non-finite loss"
+            warnings.warn(f"Training stopped: {err}. The last good weights were restored. Try a lower lr "
+                          f"(now {cfg.lr}), warmup_steps, gradient clipping (max_grad_norm), or fp32 precision.")
+        finally:
+            opt.zero_grad(set_to_none=True)
+            restore_sigint()
+            progress.close()
+            self.running = False
+            self._stop.clear()
+        if best is not None and cfg.early_stopping_patience:
+            _load_trainable(module, best[2])  # early stopping: keep the best validation weights, not the last
+        self.history.stopped_reason = reason
+        self.history.train_seconds += time.perf_counter() - t_start
+        self.history.peak_memory_mb = max(self.history.peak_memory_mb, peak_memory_mb(device))
+        if cfg.output_dir and acc.is_main_process and reason in ("completed", "early stopping"):
+            save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, dict(self.state), self.history)
+        fire(self.callbacks, "on_fit_end", self, self.history)
+        return self.history
+
+    # ---- pieces of the loop kept out of its way --------------------------------------------------
+    _stop_reason = "stop requested"
+
+    def _prepare(self, model, device: torch.device, precision: str) -> None:
+        """Accelerator, optimizer and device placement, once per model (a second fit continues)."""
+        from accelerate import Accelerator
+
+        cfg = self.config
+        if self._model_id == id(model) and self.optimizer is not None:
+            return
+        if self._model_id is not None:
+            self.reset()
+        torch.manual_seed(cfg.seed)
+        self.accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision=accelerate_precision(precision))
+        if cfg.gradient_checkpointing:
+            model.enable_gradient_checkpointing()
+        if cfg.class_weights is not None:
+            if model.task != "classification" or len(cfg.class_weights) != len(model.labels):
+                raise ValueError(f"TrainConfig.class_weights has {len(cfg.class_weights)} values; the model has labels {model.labels}")
+            model.module.class_weights = torch.tensor(cfg.class_weights, dtype=torch.float32)
+        optimizer = build_optimizer(model.module, cfg, device)
+        module, self.optimizer = self.accelerator.prepare(model.module, optimizer)
+        self.prepared_module = torch.compile(module) if cfg.compile else module
+        self._model_id = id(model)
+
+    def _evaluate(self, model, val, device, precision, best, evals_since_best):
+        cfg = self.config
+        row = {"step": self.state["step"], "epoch": self.state["epoch"]}
+        row |= validate(model, val, max(cfg.batch_size, 32), device, precision, self.prepared_module)
+        metric = cfg.early_stopping_metric
+        if metric not in row:
+            raise ValueError(f"TrainConfig.early_stopping_metric={metric!r} is not computed for this task; choose from {sorted(row)}")
+        value = row[metric]
+        better = best is None or (value < best[0] if lower_is_better(metric) else value > best[0])
+        if better:
+            trainable = {n: p.detach().cpu().clone() for n, p in self.prepared_module.named_parameters() if p.requires_grad}
+            best, evals_since_best = (value, self.state["step"], trainable), 0
+            self.history.best_step, self.history.best_metric = self.state["step"], value
+        else:
+            evals_since_best += 1
+        self.history.evals.append(row)
+        fire(self.callbacks, "on_eval_end", self, row)
+        if cfg.early_stopping_patience and evals_since_best >= cfg.early_stopping_patience:
+            raise StopTraining("early stopping")
+        return best, evals_since_best
+
+    def _install_sigint(self):
+        """First Ctrl-C / kernel interrupt stops after the current step; a second one interrupts at once."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):
+            if self._stop.is_set():
+                raise KeyboardInterrupt
+            self._stop_reason = "interrupted"
+            self._stop.set()
+
+        signal.signal(signal.SIGINT, handler)
+
+        def restore():
+            signal.signal(signal.SIGINT, previous)
+            self._stop_reason = "stop requested"
+
+        return restore
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _grad_norm(params: list) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.tensor(0.0)
+
+
+def _load_trainable(module: torch.nn.Module, weights: dict) -> None:
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name in weights:
+                p.copy_(weights[name].to(p.device))
