@@ -14,8 +14,6 @@ import time
 def _in_papermill_or_pipe() -> bool:
     # papermill executes through a kernel with no attached terminal; its env marks are not reliable,
     # so we treat "no TTY and no interactive front end" as a log destination.
-    if os.environ.get("FTLAB_PROGRESS") in ("bar", "log", "off"):
-        return os.environ["FTLAB_PROGRESS"] == "log"
     if "ipykernel" in sys.modules:
         return os.environ.get("PAPERMILL_EXECUTION") is not None or not _has_frontend()
     return not sys.stderr.isatty()
@@ -74,7 +72,9 @@ class _BarProgress:
 
 
 def make_progress(total: int, mode: str = "auto", initial: int = 0):
-    """A progress object with ``update(n, postfix)`` and ``close()``."""
+    """A progress object with ``update(n, postfix)`` and ``close()``; env FTLAB_PROGRESS overrides "auto"."""
+    if mode == "auto" and os.environ.get("FTLAB_PROGRESS") in ("bar", "log", "off"):
+        mode = os.environ["FTLAB_PROGRESS"]
     if mode == "off":
         return _NoProgress()
     if mode == "log" or (mode == "auto" and _in_papermill_or_pipe()):

