@@ -8,6 +8,7 @@ Example:
     >>> history = ftlab.Trainer(ftlab.TrainConfig(epochs=1)).fit(model, train, val)  # doctest: +SKIP
 """
 from .config import IGNORE_INDEX, TrainConfig
+from .data import CleaningReport, DataReport, balance, class_weights, clean, inspect, list_datasets, load_dataset, split, subsample
 from .device import pick_device
 from .metrics import evaluate
 from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
@@ -15,5 +16,6 @@ from .train import Callback, History, StopTraining, Trainer
 
 __version__ = "0.1.0"
 
-__all__ = ["Callback", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS", "StopTraining",
-           "TrainConfig", "Trainer", "evaluate", "load_model", "pick_device", "presets_table"]
+__all__ = ["Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
+           "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "inspect",
+           "list_datasets", "load_dataset", "load_model", "pick_device", "presets_table", "split", "subsample"]

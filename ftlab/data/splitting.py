@@ -1,0 +1,113 @@
+"""``split`` into train/validation/test and ``subsample`` for learning curves.
+
+Both rest on one *stratified order*: every class is shuffled, then the classes are interleaved
+so that any prefix of the order holds each class in (almost exactly) its overall proportion.
+A split takes consecutive slices of that order; a subsample of ``n`` rows takes its first
+``n`` rows, so ``subsample(ds, 100)`` is contained in ``subsample(ds, 200)`` and a learning
+curve adds data instead of drawing a new sample at every size.
+"""
+
+from __future__ import annotations
+
+import datasets
+import numpy as np
+
+from .balancing import label_ids
+
+
+def stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray:
+    """A permutation of ``range(n)`` whose prefixes keep the class proportions of ``labels``.
+
+    Row ``r`` that is the ``k``-th (0-based) of its class, which has ``c`` rows, gets the key
+    ``(k + u) / c`` with ``u`` uniform in (0, 1): each class's keys are spread evenly over [0, 1],
+    so sorting by key interleaves classes in proportion. ``labels=None`` gives a plain shuffle.
+
+    Example:
+        >>> stratified_order(np.array([0, 0, 0, 1]), 4, seed=0).shape
+        (4,)
+    """
+    rng = np.random.default_rng(seed)
+    if labels is None:
+        return rng.permutation(n)
+    keys = np.empty(n)
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        keys[rows] = (np.arange(len(rows)) + rng.random(len(rows))) / len(rows)
+    return np.argsort(keys, kind="stable")
+
+
+def _labels_or_none(ds: datasets.Dataset, stratify: bool, caller: str) -> np.ndarray | None:
+    if isinstance(ds, datasets.DatasetDict) or not isinstance(ds, datasets.Dataset):
+        label_ids(ds, caller)  # raises the "one Dataset" TypeError
+    if not stratify or not isinstance(ds.features.get("label"), datasets.ClassLabel):
+        return None  # nothing to stratify by: a plain shuffle
+    return label_ids(ds, caller)[0]
+
+
+def _check_fraction(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValueError(
+            f"split({name}=...) must be a fraction in [0, 1), e.g. {name}=0.1 for 10 %; got {value!r}."
+        )
+    return float(value)
+
+
+def split(
+    ds: datasets.Dataset, val: float = 0.1, test: float = 0.1, stratify: bool = True, seed: int = 0
+) -> datasets.DatasetDict:
+    """Split one Dataset into ``train``, ``validation`` and ``test``.
+
+    Args:
+        ds: the (cleaned) Dataset.
+        val: fraction of rows for ``validation`` (0 leaves the split out).
+        test: fraction of rows for ``test`` (0 leaves the split out).
+        stratify: keep each class's share the same in every split (needs a ClassLabel
+            ``label``; ignored for unlabelled data).
+        seed: random seed; the same seed gives the same split.
+
+    Example:
+        >>> splits = split(ftlab.load_dataset("reviews"), val=0.1, test=0.1, seed=0)  # doctest: +SKIP
+        >>> {k: len(v) for k, v in splits.items()}  # doctest: +SKIP
+        {'train': 1280, 'validation': 160, 'test': 160}
+    """
+    val, test = _check_fraction("val", val), _check_fraction("test", test)
+    if val + test >= 1:
+        raise ValueError(f"split(val={val}, test={test}) leaves no training rows; val + test must be < 1.")
+    labels = _labels_or_none(ds, stratify, "split")
+    n = len(ds)
+    n_test = max(1, round(test * n)) if test else 0
+    n_val = max(1, round(val * n)) if val else 0
+    if n - n_test - n_val < 1:
+        raise ValueError(
+            f"split() got {n} rows: too few for val={val} and test={test} plus a training split."
+        )
+    order = stratified_order(labels, n, seed)
+    parts = {"test": order[:n_test], "validation": order[n_test : n_test + n_val],
+             "train": order[n_test + n_val :]}
+    # rows stay in the shuffled order: a file sorted by class must not give a sorted train split
+    result = {name: ds.select(parts[name].tolist()) for name in ("train", "validation", "test")
+              if len(parts[name])}
+    return datasets.DatasetDict(result)
+
+
+def subsample(ds: datasets.Dataset, n: int, seed: int = 0, stratify: bool = True) -> datasets.Dataset:
+    """Take ``n`` rows, keeping class proportions; smaller samples are nested in larger ones.
+
+    Args:
+        ds: the Dataset to draw from (usually the training split).
+        n: rows to keep, 1 <= n <= len(ds).
+        seed: random seed; with the same seed, ``subsample(ds, 100)`` is a subset of
+            ``subsample(ds, 200)`` (for learning curves).
+        stratify: keep class proportions (needs a ClassLabel ``label``).
+
+    Example:
+        >>> small = subsample(splits["train"], 200, seed=0)  # doctest: +SKIP
+    """
+    labels = _labels_or_none(ds, stratify, "subsample")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= len(ds):
+        raise ValueError(
+            f"subsample(n=...) must be a whole number from 1 to {len(ds)} (the dataset's rows); "
+            f"got {n!r}. For more rows, use balance(ds, 'oversample') or collect more data."
+        )
+    order = stratified_order(labels, len(ds), seed)
+    return ds.select(order[:n].tolist())
