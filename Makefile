@@ -40,6 +40,8 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
+	@# nbval executes every curriculum notebook cell by cell (lax: stored outputs are not compared)
+	$(PY) -m pytest -q --nbval-lax -p no:cacheprovider notebooks/
 
 demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
