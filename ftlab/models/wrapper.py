@@ -135,7 +135,7 @@ class FTModel:
             >>> model.predict(["Great value, would buy again"])  # doctest: +SKIP
         """
         if self.task == "causal-lm":
-            raise ValueError("predict() is for classification/regression models; use ftlab.sft.generate(model, prompt) for causal-lm")
+            raise ValueError("predict() is for classification/regression models; for causal-lm use model.module.generate(...) with model.tokenizer")
         texts = [texts] if isinstance(texts, str) else list(texts)
         out = self.predict_outputs(texts, batch_size, max_len)
         if self.task == "regression":
