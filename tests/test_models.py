@@ -144,3 +144,14 @@ def test_smollm2_preset_follows_a_chat_instruction(tmp_path, monkeypatch):
     assert "Paris" in tok.decode(out[0][enc["input_ids"].shape[1]:])
     again = ftlab.load_model("smollm2-135m", task="causal-lm")  # second load reads the safetensors cache
     assert torch.equal(again.module.model.norm.weight, model.module.model.norm.weight)
+
+
+def test_frozen_bottom_with_gradient_checkpointing_still_trains(tiny_model, toy_sentiment):
+    tiny_model.freeze("top-1")  # embeddings and layer.0 frozen: layer inputs carry no grad by themselves
+    tiny_model.set_gradient_checkpointing(True)
+    assert tiny_model.gradient_checkpointing
+    before = tiny_model.module.trunk.encoder.layer[1].attention.self.query.weight.detach().clone()
+    ftlab.Trainer(ftlab.TrainConfig(lr=1e-2, max_steps=2, batch_size=8)).fit(tiny_model, toy_sentiment)
+    assert not torch.equal(before, tiny_model.module.trunk.encoder.layer[1].attention.self.query.weight)
+    tiny_model.set_gradient_checkpointing(False)
+    assert not tiny_model.gradient_checkpointing
