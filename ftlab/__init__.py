@@ -12,10 +12,10 @@ from .data import CleaningReport, DataReport, balance, class_weights, clean, ins
 from .device import pick_device
 from .metrics import evaluate
 from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
-from .train import Callback, History, StopTraining, Trainer
+from .train import Callback, History, StopTraining, Trainer, fit_head, lr_find
 
 __version__ = "0.1.0"
 
 __all__ = ["Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
-           "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "inspect",
-           "list_datasets", "load_dataset", "load_model", "pick_device", "presets_table", "split", "subsample"]
+           "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "fit_head", "inspect",
+           "list_datasets", "load_dataset", "load_model", "lr_find", "pick_device", "presets_table", "split", "subsample"]

@@ -82,7 +82,8 @@ class TrainConfig:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    # only floats can be inf/nan; math.isfinite on a huge int would overflow instead of answering
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and (isinstance(v, int) or math.isfinite(v))
 
 
 def _is_int(v: Any) -> bool:

@@ -131,3 +131,42 @@ def process_peak_rss_mb() -> float:
         import psutil
 
         return psutil.Process(os.getpid()).memory_info().peak_wset / 2**20
+
+
+# ---- out of memory: recognise it, advise, and give the cached memory back ------------------------
+_OOM_MESSAGES = ("out of memory", "can't allocate memory", "failed to allocate")
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """True for a CUDA ``torch.OutOfMemoryError`` and for the RuntimeErrors CPU and MPS allocators raise.
+
+    Example:
+        >>> is_out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+        True
+    """
+    oom_type = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)  # torch.OutOfMemoryError: torch >= 2.5
+    return isinstance(err, oom_type) or (isinstance(err, RuntimeError) and any(m in str(err).lower() for m in _OOM_MESSAGES))
+
+
+def oom_advice(err: BaseException, config, step: int) -> str:
+    """What ran out, and the knobs that shrink training memory, biggest effect first, with this run's values."""
+    first_line = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+    half = max(1, config.batch_size // 2)
+    return (f"out of memory at step {step} ({first_line}). The model and history are kept; to fit in memory try: "
+            f"a smaller batch_size (now {config.batch_size}; e.g. batch_size={half}, "
+            f"grad_accum_steps={config.grad_accum_steps * 2} keeps the same effective batch); "
+            f"freezing more layers (model.freeze('top-2') or 'head') or LoRA (model.freeze('lora')); "
+            f"a shorter max_len (now {config.max_len}); gradient_checkpointing=True "
+            f"(now {config.gradient_checkpointing}); or precision='bf16' on a GPU. "
+            f"model.estimate_memory(batch_size, seq_len) shows what each choice needs.")
+
+
+def release_cached_memory(device: torch.device) -> None:
+    """Hand the allocator's cached blocks back after an out-of-memory error, so the kernel can go on."""
+    import gc
+
+    gc.collect()  # frames of the failed step may still hold activations in reference cycles
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps":
+        torch.mps.empty_cache()

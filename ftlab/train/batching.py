@@ -112,3 +112,11 @@ def collate(data: TokenizedData, rows: list[int], pad_id: int) -> dict:
         dtype = torch.float32 if data.task == "regression" else torch.long
         batch["labels"] = torch.tensor([data.targets[i] for i in rows], dtype=dtype)
     return batch
+
+
+def to_device(batch: dict, device: torch.device) -> dict:
+    """Move a collated batch to ``device``. On CUDA the tensors go through pinned (page-locked) host memory so
+    the copy is a DMA that overlaps with the GPU still working on the previous step (``non_blocking``)."""
+    if device.type == "cuda":
+        batch = {k: v.pin_memory() for k, v in batch.items()}
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}

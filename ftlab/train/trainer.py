@@ -21,8 +21,9 @@ from typing import Optional
 import torch
 
 from ..config import TrainConfig
-from ..device import accelerate_precision, autocast, peak_memory_mb, pick_device, resolve_precision
-from .batching import collate, epoch_plan, tokenize_dataset
+from ..device import (accelerate_precision, autocast, is_out_of_memory, oom_advice, peak_memory_mb, pick_device,
+                      release_cached_memory, resolve_precision)
+from .batching import collate, epoch_plan, to_device, tokenize_dataset
 from .callbacks import StopTraining, fire
 from .checkpoint import check_writable, load_checkpoint, save_checkpoint
 from .evaluation import lower_is_better, validate
@@ -87,7 +88,7 @@ class Trainer:
         steps_per_epoch = len(epoch_plan(train.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False, rank, world))
         total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
         self.state["total_steps"] = total
-        pad_id = model.tokenizer.pad_token_id or 0
+        pad_id, lengths = model.tokenizer.pad_token_id or 0, train.lengths
         trainable = [p for p in module.parameters() if p.requires_grad]
         last_good = [p.detach().clone() for p in trainable]  # weights before the latest update (NaN guard)
         best = None  # (metric, step, {name: tensor}) for early stopping
@@ -100,34 +101,36 @@ class Trainer:
         try:
             module.train()
             while self.state["step"] < total:
-                plan = epoch_plan(train.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,
+                plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,
                                   self.state["epoch"], cfg.bucket_by_length, rank, world)
                 for step_rows in plan[self.state["batch_in_epoch"]:]:
                     if self._stop.is_set():
                         raise StopTraining(self._stop_reason)
                     t0 = time.perf_counter()
                     # -- forward + backward over the micro-batches of one optimizer step
-                    loss_sum, n_tokens, n_samples = 0.0, 0, 0
+                    loss_sum = torch.zeros((), device=acc.device)  # summed on the device: no host sync per micro-batch
+                    n_tokens, n_samples = 0, 0
                     for i, rows in enumerate(step_rows):
-                        batch = {k: v.to(acc.device, non_blocking=True) for k, v in collate(train, rows, pad_id).items()}
+                        batch = to_device(collate(train, rows, pad_id), acc.device)  # (B, T) tensors + labels
                         sync = i == len(step_rows) - 1  # DDP all-reduces gradients only on the last micro-batch
                         with acc.no_sync(module) if not sync else _null(), autocast(device, precision):
                             loss = module(**batch)["loss"]
-                        if not torch.isfinite(loss):
-                            raise NonFiniteLoss(f"loss became {loss.item()} at step {self.state['step'] + 1}")
                         acc.backward(loss / len(step_rows))
-                        loss_sum += loss.item() / len(step_rows)
-                        n_tokens += int(batch["attention_mask"].sum())
+                        loss_sum += loss.detach() / len(step_rows)
+                        n_tokens += sum(lengths[r] for r in rows)  # real tokens, counted on the host
                         n_samples += len(rows)
-                    # -- clip, schedule, update
+                    # -- clip, check, schedule, update
                     grad_norm = acc.clip_grad_norm_(trainable, cfg.max_grad_norm) if cfg.max_grad_norm else _grad_norm(trainable)
-                    grad_norm = float(grad_norm)
+                    # the step's one host sync: a GPU runs ahead of Python until here
+                    loss_value, grad_norm = torch.stack([loss_sum.float(), torch.as_tensor(grad_norm).to(loss_sum)]).tolist()
+                    if not math.isfinite(loss_value):  # raised before opt.step: the NaN never reaches the weights
+                        raise NonFiniteLoss(f"loss became {loss_value} at step {self.state['step'] + 1}")
                     if not math.isfinite(grad_norm) and precision != "fp16":  # fp16's scaler skips such steps itself
                         raise NonFiniteLoss(f"gradient norm became {grad_norm} at step {self.state['step'] + 1}")
                     factor = lr_factor(self.state["step"], total, cfg.warmup_steps, cfg.scheduler)
                     for group in opt.param_groups:
                         group["lr"] = group["base_lr"] * factor
-                    torch._foreach_copy_(last_good, [p.detach() for p in trainable])
+                    torch._foreach_copy_(last_good, [p.detach() for p in trainable])  # ~1% of a CPU step; see RESULTS.md
                     opt.step()
                     opt.zero_grad(set_to_none=True)
                     self.state["step"] += 1
@@ -135,12 +138,12 @@ class Trainer:
                     # -- log, evaluate, checkpoint
                     dt = time.perf_counter() - t0
                     row = {"step": self.state["step"], "epoch": self.state["epoch"] + self.state["batch_in_epoch"] / len(plan),
-                           "loss": loss_sum, "lr": cfg.lr * factor, "grad_norm": grad_norm,
+                           "loss": loss_value, "lr": cfg.lr * factor, "grad_norm": grad_norm,
                            "samples_per_s": n_samples * world / dt, "tokens_per_s": n_tokens * world / dt,
                            "memory_mb": peak_memory_mb(device)}
                     if self.state["step"] % cfg.log_every == 0 or self.state["step"] == total:
                         self.history.steps.append(row)
-                    progress.update(1, {"loss": round(loss_sum, 4)})
+                    progress.update(1, {"loss": round(loss_value, 4)})
                     fire(self.callbacks, "on_step_end", self, row)
                     end_of_epoch = self.state["batch_in_epoch"] == len(plan)
                     if val is not None and (end_of_epoch or (cfg.eval_every and self.state["step"] % cfg.eval_every == 0)):
@@ -158,9 +161,17 @@ class Trainer:
             reason = "interrupted"
         except StopTraining as stop:
             reason = str(stop) or "stop requested"
+        except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError, as are CPU/MPS allocation failures
+            if not is_out_of_memory(err):
+                raise
+            reason = "out of memory"
+            batch = loss = None  # noqa: F841 -- a backward that failed half-way leaves its graph on `loss`: let it go
+            warnings.warn(f"Training stopped: {oom_advice(err, cfg, self.state['step'] + 1)}")
         except NonFiniteLoss as err:
             with torch.no_grad():
                 torch._foreach_copy_(trainable, last_good)
+            if acc.scaler is not None and cfg.max_grad_norm:  # fp16: clipping unscaled this step; close it on the scaler
+                acc.scaler.update()
             reason = "non-finite loss"
             warnings.warn(f"Training stopped: {err}. The last good weights were restored. Try a lower lr "
                           f"(now {cfg.lr}), warmup_steps, gradient clipping (max_grad_norm), or fp32 precision.")
@@ -170,6 +181,8 @@ class Trainer:
             progress.close()
             self.running = False
             self._stop.clear()
+        if reason == "out of memory":
+            release_cached_memory(device)  # after the except block, whose traceback held the activations
         if best is not None and cfg.early_stopping_patience:
             _load_trainable(module, best[2])  # early stopping: keep the best validation weights, not the last
         self.history.stopped_reason = reason
