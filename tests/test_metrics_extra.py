@@ -126,7 +126,8 @@ def test_reliability_figure_one_or_several_models():
     assert len(bars) == 1 and list(bars[0].y) == [0.5] and "0.400" in bars[0].name
     fig = reliability_figure({"a": t1, "b": t2})
     names = [tr.name for tr in fig.data]
-    assert names[0] == "perfect calibration" and names[1].startswith("a (ECE 0.400") and names[2].startswith("b (ECE 0.000")
+    assert names[0] == "perfect calibration"
+    assert names[1].startswith("a (ECE 0.400") and names[2].startswith("b (ECE 0.000")
     assert table_ece(t2) == pytest.approx(0.0)
 
 
@@ -184,8 +185,8 @@ def test_error_table_on_a_real_model(tiny_model, toy_sentiment):
 # ---- similarity -------------------------------------------------------------------------------------
 def _pairs(scores):
     n = len(scores)
-    return datasets.Dataset.from_dict({"sentence1": [f"s{i}" for i in range(n)], "sentence2": [f"t{i}" for i in range(n)],
-                                       "score": scores})
+    return datasets.Dataset.from_dict({"sentence1": [f"s{i}" for i in range(n)],
+                                       "sentence2": [f"t{i}" for i in range(n)], "score": scores})
 
 
 def test_similarity_perfect_and_reversed_ranking():

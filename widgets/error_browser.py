@@ -7,7 +7,7 @@ Without a widget front end (papermill, nbval, GitHub) it renders the filtered ta
 Example:
     >>> browser = ErrorBrowser(model, splits["test"], top=50)  # doctest: +SKIP
     >>> browser.true_filter.value = "neutral"; browser.min_confidence.value = 0.7  # doctest: +SKIP
-    >>> browser.visible_rows()                                  # the confident mistakes on neutral reviews  # doctest: +SKIP
+    >>> browser.visible_rows()  # confident mistakes on neutral reviews  # doctest: +SKIP
 """
 from __future__ import annotations
 

@@ -51,8 +51,8 @@ def similarity_scores(model, pairs_dataset, batch_size: int = 64, max_len: int =
     names = list(getattr(pairs_dataset, "column_names", None) or pairs_dataset.keys())
     missing = [c for c in columns if c not in names]
     if missing:
-        raise ValueError(f"similarity_scores() needs columns {list(columns)}; missing {missing} (the data has {names}). "
-                         f"Pass columns=(first, second, score) to name yours")
+        raise ValueError(f"similarity_scores() needs columns {list(columns)}; missing {missing} "
+                         f"(the data has {names}). Pass columns=(first, second, score) to name yours")
     human = np.asarray(pairs_dataset[score], dtype=np.float64)
     if len(human) < 3:
         raise ValueError(f"similarity_scores() needs at least 3 pairs to correlate; got {len(human)}")
