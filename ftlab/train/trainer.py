@@ -40,7 +40,9 @@ class NonFiniteLoss(Exception):
 class Trainer:
     """Fits an :class:`ftlab.FTModel`. Calling ``fit`` again after a stop continues where it stopped;
     ``reset()`` starts over. ``request_stop()`` (thread-safe, used by the Stop button) ends training
-    after the current step, keeping the model and the history."""
+    after the current step, keeping the model and the history. A NaN/inf loss or gradient restores the
+    last good weights; running out of memory (GPU or CPU) stops with advice on what to shrink — both
+    warn, set ``history.stopped_reason`` and leave the kernel running."""
 
     def __init__(self, config: Optional[TrainConfig] = None, callbacks: tuple = ()):
         self.config = config or TrainConfig()
