@@ -119,6 +119,23 @@ def test_request_stop_from_another_thread(toy_sentiment):
     assert h.stopped_reason == "stop requested" and h.last_step < 10
 
 
+def test_stop_requested_while_the_data_is_tokenized_is_not_lost(toy_sentiment, monkeypatch):
+    # the dashboard's Stop can arrive while fit is still tokenizing; fit must honour it at the first step
+    trainer, model = Trainer(TrainConfig(lr=1e-3, max_steps=50, batch_size=8)), fresh()
+    real_tokenize = ftlab.train.trainer.tokenize_dataset
+
+    def tokenize_then_press_stop(*args, **kwargs):
+        tokenized = real_tokenize(*args, **kwargs)
+        trainer.request_stop()
+        return tokenized
+
+    monkeypatch.setattr(ftlab.train.trainer, "tokenize_dataset", tokenize_then_press_stop)
+    history = trainer.fit(model, toy_sentiment)
+    assert history.stopped_reason == "stop requested" and trainer.state["step"] == 0
+    monkeypatch.setattr(ftlab.train.trainer, "tokenize_dataset", real_tokenize)
+    assert trainer.fit(model, toy_sentiment).stopped_reason == "completed"  # the next fit starts clean
+
+
 def test_nan_loss_stops_and_restores_last_good_weights(toy_sentiment):
     model = fresh()
 

@@ -196,7 +196,7 @@ class TrainDashboard(Panel):
         state = self.trainer.state
         self._t0, self._step0 = time.perf_counter(), state["step"]
         self.progress.max = max(1, state["total_steps"])
-        if self._stop_requested:  # Stop pressed while fit was still preparing (fit clears earlier requests)
+        if self._stop_requested:  # Stop pressed before the thread entered fit (fit clears older requests on entry)
             self.trainer.request_stop()
         self.status.value = status_html("Training… (Stop ends after the current step)")
         self._refresh(force=True)

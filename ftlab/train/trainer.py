@@ -75,6 +75,7 @@ class Trainer:
             The :class:`History` (also at ``trainer.history``), kept when training is interrupted.
         """
         cfg = self.config
+        self._stop.clear()  # here, not after tokenization: a Stop pressed while data is prepared still counts
         if cfg.output_dir:
             check_writable(cfg.output_dir)
         device = pick_device(cfg.device)
@@ -95,7 +96,6 @@ class Trainer:
         last_good = [p.detach().clone() for p in trainable]  # weights before the latest update (NaN guard)
         best = None  # (metric, step, {name: tensor}) for early stopping
         evals_since_best = 0
-        self._stop.clear()
         self.running, reason = True, "completed"
         progress = make_progress(total, cfg.progress, initial=self.state["step"])
         fire(self.callbacks, "on_fit_start", self, model)
