@@ -40,9 +40,9 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
-	@# nbval executes the quickstart cell by cell (lax: stored outputs are not compared); every notebook
-	@# already ran under papermill above, so the others are not executed a second time here
-	$(PY) -m pytest -q --nbval-lax -p no:cacheprovider notebooks/00_quickstart.ipynb
+	@# nbval executes every notebook again, cell by cell, as a learner would (default profile "ci");
+	@# --nbval-lax: outputs vary run to run (timings, plots), so only cells marked NBVAL_CHECK_OUTPUT are compared
+	$(PY) -m pytest -q --nbval-lax -p no:cacheprovider notebooks/[0-9][0-9]_*.ipynb
 
 demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)

@@ -47,14 +47,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="256 training rows, 1 repeat, 1 head epoch: a smoke run (writes results/quick.json only)")
     p.add_argument("--skip-notebooks", action="store_true", help="leave out the papermill notebook table")
-    p.add_argument("--repeats", type=int, default=None, help="timed runs per side (default 3, quick 1)")
+    p.add_argument("--repeats", type=int, default=None, help="timed runs per side (default 4: even, so each side goes first equally often; quick 1)")
     p.add_argument("--lr", type=float, default=1e-4, help="full fine-tune lr, both sides")
     p.add_argument("--head-lr", type=float, default=3e-3, help="lr for the head-only comparison")
     p.add_argument("--head-epochs", type=int, default=None, help="epochs for the head-only comparison (default 5, quick 1)")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
                    help="ftlab TrainConfig.precision; HF gets bf16=/fp16= to match")
     p.add_argument("--compile", action="store_true", help="torch.compile on both sides (TrainConfig.compile / torch_compile)")
-    p.add_argument("--no-extras", action="store_true", help="skip the HF group_by_length and fused-AdamW probe columns")
+    p.add_argument("--no-extras", action="store_true", help="skip the extra columns (HF group_by_length, ftlab without length bucketing)")
     return p.parse_args(argv)
 
 
@@ -90,8 +90,8 @@ def compare_trainers(setup, args, arch, device, precision, repeats: int) -> list
             runs.append(timed(fn, setup, rep, arch, device, precision))
         if rep == 0 and not args.no_extras:  # extra columns, once each, inside the same alternation
             runs.append(timed(sides.run_hf, setup, rep, arch, device, precision, strategy="group_by_length"))
-            if not sides.optim_is_fused_on(device) and device.type == "cpu":
-                runs.append(timed(sides.run_ftlab_fused_probe, setup, rep, arch, device, precision))
+            runs.append(timed(sides.run_ftlab, setup, rep, arch, device, precision, side="ftlab_no_bucketing",
+                              bucket_by_length=False))
     return runs
 
 
@@ -120,7 +120,7 @@ def summarize(runs: list[dict], setup, device, precision, args) -> dict:
         "padding_overhead_hf": statistics.mean(r["tokens_padded"] / r["tokens_real"] for r in hf),
         "peak_rss_mb_ftlab": max(r["peak_rss_mb"] for r in ft), "peak_rss_mb_hf": max(r["peak_rss_mb"] for r in hf),
     }
-    for extra in ("hf_group_by_length", "ftlab_fused_adamw_probe"):
+    for extra in ("hf_group_by_length", "ftlab_no_bucketing"):
         if side(extra):
             out[f"samples_per_s_{extra}"] = side(extra)[0]["samples_per_s"]
             out[f"acc_{extra}"] = side(extra)[0]["test_accuracy"]
@@ -169,7 +169,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     device = pick_device("auto")
     precision = resolve_precision(args.precision, device)
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else 4)
     machine = report.describe_machine(device)
     print(f"bench on {machine['cpu']} ({machine['cores']} cores), device {device}, precision {precision}", flush=True)
     splits = split(load_dataset("reviews"), val=0.1, test=0.1, seed=0)

@@ -70,9 +70,10 @@ def ftlab_config(setup: Setup, seed: int, **changes) -> ftlab.TrainConfig:
     return ftlab.TrainConfig(**(fields | changes))
 
 
-def run_ftlab(setup: Setup, seed: int) -> dict:
+def run_ftlab(setup: Setup, seed: int, side: str = "ftlab", **changes) -> dict:
+    """ftlab's Trainer with its defaults; ``changes`` (TrainConfig fields) make an extra column named ``side``."""
     model = new_model(setup, seed)
-    cfg = ftlab_config(setup, seed)
+    cfg = ftlab_config(setup, seed, **changes)
     with RssSampler() as rss:
         t0 = time.perf_counter()
         history = ftlab.Trainer(cfg).fit(model, setup.splits["train"])
@@ -80,7 +81,7 @@ def run_ftlab(setup: Setup, seed: int) -> dict:
     data = tokenize_dataset(model, setup.splits["train"], setup.max_len)  # the same plan the Trainer followed
     plan = epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, seed, 0, cfg.bucket_by_length)
     tokens = count_plan(data.lengths, plan, history.last_step)
-    return _result("ftlab", model, setup, seconds, tokens, rss.peak, seed)
+    return _result(side, model, setup, seconds, tokens, rss.peak, seed)
 
 
 def hf_dataset(setup: Setup, tokenizer, split: str):
@@ -153,35 +154,3 @@ def _result(side: str, model, setup: Setup, seconds: float, tokens: TokenCount, 
     return {"side": side, "seed": seed, "seconds": seconds, "samples": tokens.sequences,
             "samples_per_s": tokens.sequences / seconds, "tokens_real": tokens.real, "tokens_padded": tokens.padded,
             "tokens": tokens, "peak_rss_mb": rss_mb, "test_accuracy": _accuracy(model, setup)}
-
-
-def optim_is_fused_on(device: torch.device) -> bool:
-    """Does ftlab's own build_optimizer pick the fused AdamW kernel on this device?"""
-    from ftlab.train.optim import build_optimizer
-
-    probe = torch.nn.Linear(2, 2).to(device)
-    return bool(build_optimizer(probe, ftlab.TrainConfig(), device).defaults.get("fused"))
-
-
-def run_ftlab_fused_probe(setup: Setup, seed: int) -> dict:
-    """Diagnostic only (not the shipped code): ftlab with torch's fused AdamW kernel on this device.
-
-    ``ftlab.train.optim.build_optimizer`` asks for ``fused=True`` on CUDA only; torch >= 2.4 also has a fused
-    CPU kernel (transformers' default ``adamw_torch_fused`` uses it). This run swaps in the same param groups
-    with ``fused=True`` for one measured epoch, so the effect of that one-line change is measured, not guessed.
-    """
-    import ftlab.train.trainer as trainer_module
-    from ftlab.train.optim import param_groups
-
-    shipped = trainer_module.build_optimizer
-
-    def fused_adamw(module, config, device=None):
-        groups = param_groups(module, config.lr, config.weight_decay, config.layer_lr_decay)
-        return torch.optim.AdamW(groups, lr=config.lr, fused=True)
-
-    trainer_module.build_optimizer = fused_adamw
-    try:
-        result = run_ftlab(setup, seed)
-    finally:
-        trainer_module.build_optimizer = shipped
-    return result | {"side": "ftlab_fused_adamw_probe"}

@@ -124,8 +124,10 @@ def test_core_import_stays_headless():
 
 
 @pytest.mark.slow
-def test_minilm_preset_loads_offline_and_embeds_meaningfully():
+def test_minilm_preset_loads_offline_and_embeds_meaningfully(capfd):
     model = ftlab.load_model("minilm", task="classification", labels=["negative", "positive"])
+    # the checkpoint's unused pooler must not produce transformers' alarming "UNEXPECTED keys" report
+    assert "LOAD REPORT" not in capfd.readouterr().err
     assert model.groups[:2] == ["embeddings", "layer.0"] and model.groups[-1] == "head" and len(model.groups) == 8
     assert 22e6 < model.num_parameters() < 23.5e6
     v = model.encode(["The hotel room was clean.", "Our room at the hotel was spotless.", "Stock markets fell sharply."])

@@ -82,12 +82,31 @@ def _load_encoder(name: str, trust_remote_code: bool):
         config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
         _attention_dropout_off(config)
         try:  # BERT-style trunks ship a pooler we never use (we mean-pool), so skip it
-            trunk = AutoModel.from_pretrained(path, config=config, add_pooling_layer=False, trust_remote_code=trust_remote_code)
+            trunk = _pooler_free_class(config).from_pretrained(path, config=config, add_pooling_layer=False,
+                                                               trust_remote_code=trust_remote_code)
         except TypeError:
             trunk = AutoModel.from_pretrained(path, config=config, trust_remote_code=trust_remote_code)
     except OSError as err:
         raise unknown_preset_error(name) from err
     return trunk, tok
+
+
+def _pooler_free_class(config):
+    """The trunk class for ``config``, told that a checkpoint's pooler weights go unused on purpose.
+
+    We build BERT-style trunks without their pooler (ftlab mean-pools), so transformers would print an
+    "UNEXPECTED keys" load report on every load, which reads like an error to a learner. Ignoring exactly the
+    ``pooler.*`` keys keeps the report for anything that really is wrong.
+    """
+    from transformers import AutoModel
+    from transformers.models.auto.modeling_auto import MODEL_MAPPING
+
+    try:
+        base = MODEL_MAPPING[type(config)]
+    except KeyError:  # remote-code or unusual configs: let AutoModel decide (and report)
+        return AutoModel
+    ignored = set(base._keys_to_ignore_on_load_unexpected or ()) | {r"(^|\.)pooler\."}
+    return type(base.__name__, (base,), {"_keys_to_ignore_on_load_unexpected": ignored, "__module__": base.__module__})
 
 
 def _attention_dropout_off(config) -> None:
