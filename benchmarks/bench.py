@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
                    help="ftlab TrainConfig.precision; HF gets bf16=/fp16= to match")
     p.add_argument("--compile", action="store_true", help="torch.compile on both sides (TrainConfig.compile / torch_compile)")
-    p.add_argument("--no-extras", action="store_true", help="skip the extra columns (HF group_by_length, ftlab without length bucketing)")
+    p.add_argument("--no-extras", action="store_true", help="skip the extra columns (HF group_by_length, ftlab bucketed instead of packed)")
     return p.parse_args(argv)
 
 
@@ -90,8 +90,8 @@ def compare_trainers(setup, args, arch, device, precision, repeats: int) -> list
             runs.append(timed(fn, setup, rep, arch, device, precision))
         if rep == 0 and not args.no_extras:  # extra columns, once each, inside the same alternation
             runs.append(timed(sides.run_hf, setup, rep, arch, device, precision, strategy="group_by_length"))
-            runs.append(timed(sides.run_ftlab, setup, rep, arch, device, precision, side="ftlab_no_bucketing",
-                              bucket_by_length=False))
+            runs.append(timed(sides.run_ftlab, setup, rep, arch, device, precision, side="ftlab_bucketed",
+                              pack_sequences=False))  # the fallback where packing does not apply
     return runs
 
 
@@ -120,7 +120,7 @@ def summarize(runs: list[dict], setup, device, precision, args) -> dict:
         "padding_overhead_hf": statistics.mean(r["tokens_padded"] / r["tokens_real"] for r in hf),
         "peak_rss_mb_ftlab": max(r["peak_rss_mb"] for r in ft), "peak_rss_mb_hf": max(r["peak_rss_mb"] for r in hf),
     }
-    for extra in ("hf_group_by_length", "ftlab_no_bucketing"):
+    for extra in ("hf_group_by_length", "ftlab_bucketed"):
         if side(extra):
             out[f"samples_per_s_{extra}"] = side(extra)[0]["samples_per_s"]
             out[f"acc_{extra}"] = side(extra)[0]["test_accuracy"]

@@ -40,6 +40,18 @@ class TokenCount:
         self.real_sq += sum(n * n for n in lengths)
         self.padded_sq += longest * longest * len(lengths)
 
+    def add_packed(self, lengths: list[int], row_len: int) -> None:
+        """A packed micro-batch (ftlab.train.packing): R rows of width T, each row one attention block of T x T."""
+        from ftlab.train.packing import pack_rows
+
+        rows = pack_rows(lengths, max(row_len, max(lengths)))
+        width = max(sum(lengths[i] for i in row) for row in rows)
+        self.sequences += len(lengths)
+        self.real += sum(lengths)
+        self.padded += len(rows) * width
+        self.real_sq += sum(n * n for n in lengths)
+        self.padded_sq += len(rows) * width * width
+
 
 @dataclass
 class Arch:
@@ -67,12 +79,16 @@ def six_n_flops(arch: Arch, tokens: TokenCount) -> float:
     return 6 * arch.all_params * tokens.real
 
 
-def count_plan(lengths: list[int], plan: list, steps: int | None = None) -> TokenCount:
-    """Tokens in the first ``steps`` optimizer steps of an ftlab epoch plan (what the Trainer feeds)."""
+def count_plan(lengths: list[int], plan: list, steps: int | None = None, pack_len: int | None = None) -> TokenCount:
+    """Tokens in the first ``steps`` optimizer steps of an ftlab epoch plan (what the Trainer feeds);
+    ``pack_len``: the Trainer packed each micro-batch into rows of that many tokens."""
     count = TokenCount()
     for step_rows in plan[:steps]:
         for rows in step_rows:
-            count.add_batch([lengths[r] for r in rows])
+            if pack_len:
+                count.add_packed([lengths[r] for r in rows], pack_len)
+            else:
+                count.add_batch([lengths[r] for r in rows])
     return count
 
 

@@ -55,7 +55,8 @@ class TrainConfig:
     device: str = "auto"  # auto picks CUDA > MPS > CPU; or name one: "cpu", "cuda", "cuda:1", "mps"
     gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
     compile: bool = False  # torch.compile the model (GPU; pays a warm-up cost once)
-    bucket_by_length: bool = True  # batch examples of similar length together: less padding, faster
+    bucket_by_length: bool = True  # where packing does not apply: batch examples of similar length (less padding)
+    pack_sequences: Optional[bool] = None  # None = auto: encoders lay each random batch end to end (no padding)
     progress: str = "auto"  # auto: a bar in terminals/notebooks, a log line every ~10% under papermill
     log_every: int = 1  # record a history row every N optimizer steps
 
@@ -124,6 +125,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "gradient_checkpointing": (lambda v: isinstance(v, bool), "True or False"),
     "compile": (lambda v: isinstance(v, bool), "True or False"),
     "bucket_by_length": (lambda v: isinstance(v, bool), "True or False"),
+    "pack_sequences": (lambda v: v is None or isinstance(v, bool), "None (auto), True or False"),
     "progress": (lambda v: v in PROGRESS, f"one of {PROGRESS}"),
     "log_every": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
 }

@@ -51,13 +51,13 @@ def test_the_sweep_really_changes_weights_while_it_runs(toy_sentiment, monkeypat
     model = fresh()
     head_before = model.module.head.weight.detach().clone()
     seen = []
-    real_collate = lr_find_module.collate
+    real_collate = lr_find_module.collate_packed  # tiny-bert packs its batches (the default)
 
-    def spy(data, rows, pad_id):
+    def spy(data, rows, pad_id, row_len):
         seen.append(model.module.head.weight.detach().clone())
-        return real_collate(data, rows, pad_id)
+        return real_collate(data, rows, pad_id, row_len)
 
-    monkeypatch.setattr(lr_find_module, "collate", spy)
+    monkeypatch.setattr(lr_find_module, "collate_packed", spy)
     lr_find(model, toy_sentiment, TrainConfig(batch_size=8), start_lr=1e-3, end_lr=1e-1, num_steps=6)
     assert not torch.equal(seen[-1], head_before)
     assert torch.equal(model.module.head.weight, head_before)
@@ -67,15 +67,15 @@ def test_weights_are_restored_when_the_sweep_raises(toy_sentiment, monkeypatch):
     model = fresh()
     weights, flags, _ = snapshot(model)
     calls = []
-    real_collate = lr_find_module.collate
+    real_collate = lr_find_module.collate_packed
 
-    def failing(data, rows, pad_id):
+    def failing(data, rows, pad_id, row_len):
         calls.append(1)
         if len(calls) == 4:  # after three optimizer steps
             raise RuntimeError("boom in batch 4")
-        return real_collate(data, rows, pad_id)
+        return real_collate(data, rows, pad_id, row_len)
 
-    monkeypatch.setattr(lr_find_module, "collate", failing)
+    monkeypatch.setattr(lr_find_module, "collate_packed", failing)
     with pytest.raises(RuntimeError, match="boom"):
         lr_find(model, toy_sentiment, TrainConfig(batch_size=8), start_lr=1e-2, end_lr=1.0, num_steps=10)
     after, after_flags, _ = snapshot(model)

@@ -40,3 +40,22 @@ def test_every_notebook_has_a_parameters_cell_with_profile_and_metrics_path():
         too_long = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(c.source.splitlines()) > 10
                     and "parameters" not in c.metadata.get("tags", [])]
         assert not too_long, f"{path.name}: code cells {too_long} exceed 10 lines (one idea per cell)"
+
+
+def test_notebooks_store_outputs_only_for_the_cells_nbval_compares():
+    # --nbval-lax compares just the NBVAL_CHECK_OUTPUT cells, and only when they are stored as run with their
+    # outputs; every other cell is committed empty (tools/store_checked_outputs.py writes both)
+    import nbformat
+
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        checked = [i for i, c in code if "NBVAL_CHECK_OUTPUT" in c.source]
+        assert checked, f"{path.name}: mark at least one deterministic cell '# NBVAL_CHECK_OUTPUT'"
+        for i, c in code:
+            if i in checked:
+                assert c.outputs and c.execution_count, f"{path.name} cell {i}: run tools/store_checked_outputs.py"
+                streams = [o for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+                assert not streams, f"{path.name} cell {i}: stderr (progress bars, warnings) varies; move it out"
+            else:
+                assert not c.outputs, f"{path.name} cell {i}: commit notebooks without outputs (checked cells aside)"

@@ -31,9 +31,9 @@ def store(path: Path) -> list[int]:
     head.cells = head.cells[: checked[-1] + 1]  # the cells after the last checked one cannot change its output
     NotebookClient(head, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
+        if cell.cell_type == "code":  # nbval compares only cells stored as run (execution_count set)
             cell.outputs = head.cells[i].outputs if i in checked else []
-            cell.execution_count = None
+            cell.execution_count = head.cells[i].execution_count if i in checked else None
     nbformat.write(nb, path)
     return checked
 

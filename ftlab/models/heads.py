@@ -5,6 +5,7 @@ parts, and so sentence encoders such as MiniLM keep the mean pooling they were p
 """
 from __future__ import annotations
 
+import inspect
 from typing import Optional
 
 import torch
@@ -18,6 +19,23 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Average the token vectors that are not padding.  hidden (B, T, H), mask (B, T) -> (B, H)."""
     mask = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
+
+
+def segment_mean(hidden: torch.Tensor, owner: torch.Tensor, n_examples: int) -> torch.Tensor:
+    """Packed rows (ftlab.train.packing): each example's mean token vector.  (R, T, H), owner (R, T) -> (B, H)"""
+    flat, index = hidden.reshape(-1, hidden.shape[-1]), owner.reshape(-1)
+    real = index >= 0
+    sums = hidden.new_zeros(n_examples, hidden.shape[-1]).index_add_(0, index[real], flat[real])
+    counts = torch.bincount(index[real], minlength=n_examples).clamp(min=1).to(hidden.dtype)
+    return sums / counts[:, None]
+
+
+def segment_first(hidden: torch.Tensor, owner: torch.Tensor, positions: torch.Tensor, n_examples: int) -> torch.Tensor:
+    """Each example's first-token vector ([CLS] pooling).  -> (B, H)"""
+    starts = (positions == 0) & (owner >= 0)
+    out = hidden.new_zeros(n_examples, hidden.shape[-1])
+    out[owner[starts]] = hidden[starts]
+    return out
 
 
 class SequenceModel(nn.Module):
@@ -47,6 +65,20 @@ class SequenceModel(nn.Module):
             return hidden[:, 0]
         return mean_pool(hidden, attention_mask)
 
+    @property
+    def supports_packing(self) -> bool:
+        """Packed rows need a block-diagonal 4D mask and restarted positions: BERT-style trunks with SDPA."""
+        base = self.trunk.get_base_model() if hasattr(self.trunk, "get_base_model") else self.trunk  # LoRA: peft wrapper
+        return getattr(self.config, "_attn_implementation", None) == "sdpa" and \
+            "position_ids" in inspect.signature(base.forward).parameters
+
+    def pool_packed(self, input_ids, attention_mask, position_ids, packed_index, n_examples: int) -> torch.Tensor:
+        """Sentence vectors from packed rows (R, T) with a (R, 1, T, T) mask -> (B, H)"""
+        hidden = self.trunk(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids).last_hidden_state
+        if self.pooling == "cls":
+            return segment_first(hidden, packed_index, position_ids, n_examples)
+        return segment_mean(hidden, packed_index, n_examples)
+
     def forward_features(self, features: torch.Tensor, labels: Optional[torch.Tensor] = None) -> dict:
         """Head only, on pooled vectors (B, H): lets frozen-trunk training reuse cached features."""
         logits = self.head(self.dropout(features))  # (B, C) or (B, 1)
@@ -55,8 +87,12 @@ class SequenceModel(nn.Module):
             out["loss"] = self.loss(logits, labels)
         return out
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                labels: Optional[torch.Tensor] = None, **_: object) -> dict:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: Optional[torch.Tensor] = None,
+                position_ids: Optional[torch.Tensor] = None, packed_index: Optional[torch.Tensor] = None,
+                **_: object) -> dict:
+        if packed_index is not None:  # a packed batch from ftlab.train.packing.collate_packed
+            n = len(labels) if labels is not None else int(packed_index.max()) + 1
+            return self.forward_features(self.pool_packed(input_ids, attention_mask, position_ids, packed_index, n), labels)
         return self.forward_features(self.pool(input_ids, attention_mask), labels)
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

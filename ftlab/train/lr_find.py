@@ -28,6 +28,7 @@ from ..config import TrainConfig
 from ..device import autocast, pick_device, resolve_precision
 from .batching import TokenizedData, collate, epoch_plan, tokenize_dataset
 from .optim import build_optimizer
+from .packing import collate_packed, uses_packing
 
 MIN_SPAN = 0.1  # a minimum in the first or last 10% of the sweep means the range did not bracket it
 
@@ -206,12 +207,14 @@ def _sweep(model, data: TokenizedData, cfg: TrainConfig, lrs: list[float], smoot
     pad_id, avg, best = model.tokenizer.pad_token_id or 0, 0.0, math.inf
     raw: list[float] = []
     module.train()
-    for i, (lr, step_rows) in enumerate(zip(lrs, _cycle_batches(data, cfg))):
+    packed = uses_packing(module, cfg)
+    for i, (lr, step_rows) in enumerate(zip(lrs, _cycle_batches(data, cfg, packed))):
         for group, ratio in zip(optimizer.param_groups, ratios):
             group["lr"] = lr * ratio
         loss_sum = torch.zeros((), device=device)
         for rows in step_rows:  # grad_accum_steps micro-batches
-            batch = {k: v.to(device) for k, v in collate(data, rows, pad_id).items()}  # (B, T) + labels
+            batch = collate_packed(data, rows, pad_id, cfg.max_len) if packed else collate(data, rows, pad_id)
+            batch = {k: v.to(device) for k, v in batch.items()}  # (B, T) + labels; packed: (R, T) rows
             with autocast(device, precision):
                 loss = module(**batch)["loss"]
             scaler.scale(loss / len(step_rows)).backward()
@@ -234,11 +237,12 @@ def _sweep(model, data: TokenizedData, cfg: TrainConfig, lrs: list[float], smoot
     return raw, False
 
 
-def _cycle_batches(data: TokenizedData, cfg: TrainConfig):
+def _cycle_batches(data: TokenizedData, cfg: TrainConfig, packed: bool):
     """Optimizer steps (lists of micro-batches) of epoch 0, 1, 2, … — the same plans the Trainer uses."""
     epoch = 0
     while True:
-        yield from epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch, cfg.bucket_by_length)
+        yield from epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch,
+                              cfg.bucket_by_length and not packed)
         epoch += 1
 
 

@@ -29,6 +29,7 @@ from .checkpoint import check_writable, load_checkpoint, save_checkpoint
 from .evaluation import lower_is_better, validate
 from .history import History
 from .optim import build_optimizer
+from .packing import collate_packed, uses_packing
 from .progress import make_progress
 from .schedules import lr_factor
 
@@ -92,6 +93,12 @@ class Trainer:
         total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
         self.state["total_steps"] = total
         pad_id, lengths = model.tokenizer.pad_token_id or 0, train.lengths
+        # packing keeps the sampler's random batches and drops their padding (ftlab/train/packing.py); where a
+        # model cannot pack, bucketing by length is the fallback that saves padding
+        packed = uses_packing(model.module, cfg)
+        if cfg.pack_sequences and not packed:
+            warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention; "
+                          "this model's batches are padded instead")
         trainable = [p for p in module.parameters() if p.requires_grad]
         last_good = [p.detach().clone() for p in trainable]  # weights before the latest update (NaN guard)
         best = None  # (metric, step, {name: tensor}) for early stopping
@@ -103,8 +110,8 @@ class Trainer:
         try:
             module.train()
             while self.state["step"] < total:
-                plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,
-                                  self.state["epoch"], cfg.bucket_by_length, rank, world)
+                plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,  # packing: random batches
+                                  self.state["epoch"], cfg.bucket_by_length and not packed, rank, world)
                 for step_rows in plan[self.state["batch_in_epoch"]:]:
                     if self._stop.is_set():
                         raise StopTraining(self._stop_reason)
@@ -113,7 +120,8 @@ class Trainer:
                     loss_sum = torch.zeros((), device=acc.device)  # summed on the device: no host sync per micro-batch
                     n_tokens, n_samples = 0, 0
                     for i, rows in enumerate(step_rows):
-                        batch = to_device(collate(train, rows, pad_id), acc.device)  # (B, T) tensors + labels
+                        batch = collate_packed(train, rows, pad_id, cfg.max_len) if packed else collate(train, rows, pad_id)
+                        batch = to_device(batch, acc.device)  # (B, T) tensors + labels; packed: (R, T) rows
                         sync = i == len(step_rows) - 1  # DDP all-reduces gradients only on the last micro-batch
                         with acc.no_sync(module) if not sync else _null(), autocast(device, precision):
                             loss = module(**batch)["loss"]
