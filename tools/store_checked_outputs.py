@@ -1,7 +1,8 @@
 """Store the reference outputs of the notebook cells that nbval compares.
 
 The curriculum notebooks are committed without outputs; `make test` runs them with ``--nbval-lax``, which
-compares only cells whose source contains ``# NBVAL_CHECK_OUTPUT``. Those cells show deterministic facts a
+compares only cells with a comment line ``# NBVAL_CHECK_OUTPUT`` (alone on its line: nbval ignores
+``# NBVAL_CHECK_OUTPUT: why``). Those cells show deterministic facts a
 notebook teaches (the cleaning counts, a loss worked out by hand, the majority-class baseline), so a change
 in ftlab that alters them fails CI. After editing such a cell, refresh its stored output:
 
@@ -18,13 +19,17 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbval.plugin import find_comment_markers
 
-MARK = "NBVAL_CHECK_OUTPUT"
+
+def is_checked(source: str) -> bool:
+    """nbval's own reading: the marker must be a whole comment line, ``# NBVAL_CHECK_OUTPUT``."""
+    return dict(find_comment_markers(source)).get("check", False)
 
 
 def store(path: Path) -> list[int]:
     nb = nbformat.read(path, as_version=4)
-    checked = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and MARK in c.source]
+    checked = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and is_checked(c.source)]
     if not checked:
         return []
     head = copy.deepcopy(nb)
