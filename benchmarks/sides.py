@@ -19,7 +19,7 @@ import torch
 import ftlab
 from ftlab.train.batching import epoch_plan, tokenize_dataset
 from ftlab.train.cached_head import fit_head
-from ftlab.train.packing import uses_packing
+from ftlab.train.packing import batch_layout
 
 from flops import CountingCollator, TokenCount, count_plan
 
@@ -80,8 +80,8 @@ def run_ftlab(setup: Setup, seed: int, side: str = "ftlab", **changes) -> dict:
         history = ftlab.Trainer(cfg).fit(model, setup.splits["train"])
         seconds = time.perf_counter() - t0
     data = tokenize_dataset(model, setup.splits["train"], setup.max_len)  # the same plan the Trainer followed
-    packed = uses_packing(model.module, cfg)  # the Trainer's own rule
-    plan = epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, seed, 0, cfg.bucket_by_length and not packed)
+    packed, bucket = batch_layout(model.module, cfg)  # the Trainer's own rule
+    plan = epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, seed, 0, bucket)
     tokens = count_plan(data.lengths, plan, history.last_step, pack_len=cfg.max_len if packed else None)
     return _result(side, model, setup, seconds, tokens, rss.peak, seed)
 

@@ -24,7 +24,7 @@ from .batching import TokenizedData, collate, epoch_plan, to_device, tokenize_da
 from .evaluation import lower_is_better
 from .history import History
 from .optim import build_optimizer
-from .packing import uses_packing
+from .packing import batch_layout
 from .schedules import lr_factor
 
 FEATURE_BATCH = 64  # texts per trunk forward while caching (no gradients: larger batches are cheap)
@@ -121,7 +121,7 @@ def _train_head(model, cfg: TrainConfig, optimizer, train: TokenizedData, train_
     params = [p for p in head.parameters() if p.requires_grad]
     steps_per_epoch = len(epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False))
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
-    bucket = cfg.bucket_by_length and not uses_packing(module, cfg)  # the Trainer's batches, example for example
+    _, bucket = batch_layout(module, cfg)  # the Trainer's batches, example for example
     step, epoch, best, since_best, reason = 0, 0, None, 0, "completed"
     module.train()  # only the head's dropout is active here; the trunk never runs again
     while step < total and reason == "completed":

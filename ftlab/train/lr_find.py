@@ -28,7 +28,7 @@ from ..config import TrainConfig
 from ..device import autocast, pick_device, resolve_precision
 from .batching import TokenizedData, collate, epoch_plan, tokenize_dataset
 from .optim import build_optimizer
-from .packing import collate_packed, uses_packing
+from .packing import batch_layout, collate_packed
 
 MIN_SPAN = 0.1  # a minimum in the first or last 10% of the sweep means the range did not bracket it
 
@@ -207,8 +207,8 @@ def _sweep(model, data: TokenizedData, cfg: TrainConfig, lrs: list[float], smoot
     pad_id, avg, best = model.tokenizer.pad_token_id or 0, 0.0, math.inf
     raw: list[float] = []
     module.train()
-    packed = uses_packing(module, cfg)
-    for i, (lr, step_rows) in enumerate(zip(lrs, _cycle_batches(data, cfg, packed))):
+    packed, bucket = batch_layout(module, cfg)
+    for i, (lr, step_rows) in enumerate(zip(lrs, _cycle_batches(data, cfg, bucket))):
         for group, ratio in zip(optimizer.param_groups, ratios):
             group["lr"] = lr * ratio
         loss_sum = torch.zeros((), device=device)
@@ -237,12 +237,11 @@ def _sweep(model, data: TokenizedData, cfg: TrainConfig, lrs: list[float], smoot
     return raw, False
 
 
-def _cycle_batches(data: TokenizedData, cfg: TrainConfig, packed: bool):
+def _cycle_batches(data: TokenizedData, cfg: TrainConfig, bucket: bool):
     """Optimizer steps (lists of micro-batches) of epoch 0, 1, 2, … — the same plans the Trainer uses."""
     epoch = 0
     while True:
-        yield from epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch,
-                              cfg.bucket_by_length and not packed)
+        yield from epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch, bucket)
         epoch += 1
 
 

@@ -18,9 +18,11 @@ import torch
 from .batching import TokenizedData
 
 
-def uses_packing(module, config) -> bool:
-    """The one rule (Trainer, fit_head, lr_find): pack unless ``pack_sequences=False`` or the model cannot."""
-    return config.pack_sequences is not False and bool(getattr(module, "supports_packing", False))
+def batch_layout(module, config) -> tuple[bool, bool]:
+    """(pack, bucket): the one rule the Trainer, fit_head, lr_find and the benchmark share. Pack unless
+    ``pack_sequences=False`` or the model cannot; bucket by length only where batches are padded."""
+    pack = config.pack_sequences is not False and bool(getattr(module, "supports_packing", False))
+    return pack, config.bucket_by_length and not pack
 
 
 def pack_rows(lengths: list[int], row_len: int) -> list[list[int]]:

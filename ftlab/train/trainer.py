@@ -29,7 +29,7 @@ from .checkpoint import check_writable, load_checkpoint, save_checkpoint
 from .evaluation import lower_is_better, validate
 from .history import History
 from .optim import build_optimizer
-from .packing import collate_packed, uses_packing
+from .packing import batch_layout, collate_packed
 from .progress import make_progress
 from .schedules import lr_factor
 
@@ -95,7 +95,7 @@ class Trainer:
         pad_id, lengths = model.tokenizer.pad_token_id or 0, train.lengths
         # packing keeps the sampler's random batches and drops their padding (ftlab/train/packing.py); where a
         # model cannot pack, bucketing by length is the fallback that saves padding
-        packed = uses_packing(model.module, cfg)
+        packed, bucket = batch_layout(model.module, cfg)
         if cfg.pack_sequences and not packed:
             warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention; "
                           "this model's batches are padded instead")
@@ -111,7 +111,7 @@ class Trainer:
             module.train()
             while self.state["step"] < total:
                 plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,  # packing: random batches
-                                  self.state["epoch"], cfg.bucket_by_length and not packed, rank, world)
+                                  self.state["epoch"], bucket, rank, world)
                 for step_rows in plan[self.state["batch_in_epoch"]:]:
                     if self._stop.is_set():
                         raise StopTraining(self._stop_reason)
