@@ -2,8 +2,7 @@
 
 The curriculum notebooks are committed without outputs; `make test` runs them with ``--nbval-lax``, which
 compares only cells with a comment line ``# NBVAL_CHECK_OUTPUT`` (alone on its line: nbval ignores
-``# NBVAL_CHECK_OUTPUT: why``). Those cells show deterministic facts a
-notebook teaches (the cleaning counts, a loss worked out by hand, the majority-class baseline), so a change
+``# NBVAL_CHECK_OUTPUT: why``). Those cells show deterministic facts a notebook teaches (the cleaning counts, a loss worked out by hand, the majority-class baseline), so a change
 in ftlab that alters them fails CI. After editing such a cell, refresh its stored output:
 
     .venv/bin/python tools/store_checked_outputs.py notebooks/03_losses_optimizers_hparams.ipynb

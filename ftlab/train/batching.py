@@ -109,9 +109,14 @@ def collate(data: TokenizedData, rows: list[int], pad_id: int) -> dict:
             labels[r, :len(lab)] = torch.tensor(lab)
         batch["labels"] = labels
     else:
-        dtype = torch.float32 if data.task == "regression" else torch.long
-        batch["labels"] = torch.tensor([data.targets[i] for i in rows], dtype=dtype)
+        batch["labels"] = target_tensor(data, rows)
     return batch
+
+
+def target_tensor(data: TokenizedData, rows: Optional[list[int]] = None) -> torch.Tensor:
+    """Class ids (long) or numbers (float32) of ``rows`` (all rows when None).  -> (B,)"""
+    targets = data.targets if rows is None else [data.targets[i] for i in rows]
+    return torch.tensor(targets, dtype=torch.float32 if data.task == "regression" else torch.long)
 
 
 def to_device(batch: dict, device: torch.device) -> dict:

@@ -20,7 +20,7 @@ import torch
 from ..config import TrainConfig
 from ..device import autocast, peak_memory_mb, pick_device, resolve_precision
 from ..metrics import classification_scores, regression_scores
-from .batching import TokenizedData, collate, epoch_plan, to_device, tokenize_dataset
+from .batching import TokenizedData, collate, epoch_plan, target_tensor, to_device, tokenize_dataset
 from .evaluation import lower_is_better
 from .history import History
 from .optim import build_optimizer
@@ -117,7 +117,7 @@ def _train_head(model, cfg: TrainConfig, optimizer, train: TokenizedData, train_
                 val: Optional[TokenizedData], val_x: Optional[torch.Tensor], history: History) -> str:
     """The Trainer's loop on cached features: same epoch plans, loss / grad_accum_steps, clipping and schedule."""
     module, head, device = model.module, model.module.head, train_x.device
-    targets, lengths = _targets(train, device), train.lengths
+    targets, lengths = target_tensor(train).to(device), train.lengths
     params = [p for p in head.parameters() if p.requires_grad]
     steps_per_epoch = len(epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False))
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
@@ -186,18 +186,13 @@ def score_features(model, data: TokenizedData, features: torch.Tensor) -> dict:
     module = model.module
     was_training = module.training
     module.eval()
-    out = module.forward_features(features, _targets(data, features.device))
+    out = module.forward_features(features, target_tensor(data).to(features.device))
     module.train(was_training)
     y = np.asarray(data.targets)
     if data.task == "regression":
         return {"val_loss": float(out["loss"])} | regression_scores(y, out["logits"].squeeze(-1).float().cpu().numpy())
     scores = classification_scores(y, out["logits"].argmax(-1).cpu().numpy(), model.labels)
     return {"val_loss": float(out["loss"]), "accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
-
-
-def _targets(data: TokenizedData, device: torch.device) -> torch.Tensor:
-    dtype = torch.float32 if data.task == "regression" else torch.long
-    return torch.tensor(data.targets, dtype=dtype, device=device)  # (N,)
 
 
 def _norm(params: list) -> torch.Tensor:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from .batching import TokenizedData
+from .batching import TokenizedData, target_tensor
 
 
 def batch_layout(module, config) -> tuple[bool, bool]:
@@ -63,6 +63,5 @@ def collate_packed(data: TokenizedData, rows: list[int], pad_id: int, row_len: i
             start += n
     # padding tokens see only padding (never an empty row of the softmax); real tokens only their own example
     mask = (owner[:, :, None] == owner[:, None, :]).unsqueeze(1)  # (R, 1, T, T)
-    dtype = torch.float32 if data.task == "regression" else torch.long
-    labels = torch.tensor([data.targets[i] for i in rows], dtype=dtype)
-    return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "packed_index": owner, "labels": labels}
+    return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "packed_index": owner,
+            "labels": target_tensor(data, rows)}
