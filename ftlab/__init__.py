@@ -9,7 +9,7 @@ Example:
 """
 from .config import IGNORE_INDEX, TrainConfig
 from .data import CleaningReport, DataReport, balance, class_weights, clean, inspect, list_datasets, load_dataset, split, subsample
-from .device import pick_device
+from .device import pick_device, process_peak_rss_mb
 from .metrics import evaluate
 from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
 from .train import Callback, History, StopTraining, Trainer, fit_head, lr_find
@@ -18,4 +18,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
            "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "fit_head", "inspect",
-           "list_datasets", "load_dataset", "load_model", "lr_find", "pick_device", "presets_table", "split", "subsample"]
+           "list_datasets", "load_dataset", "load_model", "lr_find", "pick_device", "presets_table", "process_peak_rss_mb", "split", "subsample"]

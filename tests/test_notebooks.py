@@ -60,3 +60,62 @@ def test_notebooks_store_outputs_only_for_the_cells_nbval_compares():
                 assert not streams, f"{path.name} cell {i}: stderr (progress bars, warnings) varies; move it out"
             else:
                 assert not c.outputs, f"{path.name} cell {i}: commit notebooks without outputs (checked cells aside)"
+
+
+# the modules a notebook may import from: everything else is an internal path that may move
+PUBLIC_MODULES = {"ftlab", "ftlab.metrics", "ftlab.widgets", "ftlab.sft", "ftlab.rag", "ftlab.sweep"}
+
+
+def _ftlab_references(source):
+    """(module, name) for every `from ftlab… import name`, `import ftlab…` and `ftlab.a(.b)` use in a cell."""
+    import ast
+
+    refs = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ftlab":
+            refs += [(node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            refs += [(alias.name, None) for alias in node.names if alias.name.split(".")[0] == "ftlab"]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ftlab":
+            refs.append(("ftlab", node.attr))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            inner = node.value
+            if isinstance(inner.value, ast.Name) and inner.value.id == "ftlab":
+                refs.append((f"ftlab.{inner.attr}", node.attr))
+    return refs
+
+
+def _private_reference(module, name):
+    """Why `module.name` is not public, or None when it is."""
+    import importlib
+
+    if module not in PUBLIC_MODULES:
+        return f"{module} is not a public module"
+    if name is None or f"{module}.{name}" in PUBLIC_MODULES:
+        return None
+    if name not in importlib.import_module(module).__all__:
+        return f"{name} is not in {module}.__all__"
+    return None
+
+
+def test_notebooks_import_only_public_names():
+    import nbformat
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    to_python = TransformerManager().transform_cell  # `%magic` lines become plain Python that ast can read
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            for module, name in _ftlab_references(to_python(cell.source)):
+                why = _private_reference(module, name)
+                assert why is None, f"{path.name} cell {i}: {module}.{name}: {why}; use a name from {sorted(PUBLIC_MODULES)}"
+
+
+def test_the_public_names_check_catches_a_private_path():
+    assert _private_reference("ftlab.train.cached_head", "fit_head")
+    assert _private_reference("ftlab", "train")
+    assert _private_reference("ftlab.widgets", "hyperparam_panel")
+    assert _private_reference("ftlab", "fit_head") is None
+    refs = set(_ftlab_references("import ftlab\nftlab.train.lr_find(1)"))
+    assert ("ftlab.train", "lr_find") in refs and ("ftlab", "train") in refs
