@@ -343,7 +343,7 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 @pytest.mark.gpu
 @needs_cuda
 def test_batches_reach_the_gpu_through_pinned_memory(monkeypatch):
-    from ftlab.train.batching import to_device
+    from ftlab.batches import to_device
 
     pinned = []
     real_pin = torch.Tensor.pin_memory

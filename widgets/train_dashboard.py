@@ -17,7 +17,7 @@ from typing import Optional
 
 import ipywidgets as widgets
 
-from ftlab.train.callbacks import Callback
+from ftlab import Callback
 
 from ._common import Panel, panel_handler, show_error, status_html, widget_frontend
 from .static import figure_html, history_figure, summary_html, update_figure
@@ -183,7 +183,7 @@ class TrainDashboard(Panel):
     def _finished(self, history) -> None:
         self._refresh(force=True)
         state = self.trainer.state
-        where = f"step {state['step']}/{state['total_steps']}"
+        where = f"step {state.step}/{state.total_steps}"
         reason = history.stopped_reason
         if reason == "completed":
             self.status.value = status_html(f"Completed at {where} in {_fmt_seconds(history.train_seconds)}.", "ok")
@@ -194,8 +194,8 @@ class TrainDashboard(Panel):
     # ---- callback side (training thread) ----------------------------------------------------------
     def _fit_started(self) -> None:
         state = self.trainer.state
-        self._t0, self._step0 = time.perf_counter(), state["step"]
-        self.progress.max = max(1, state["total_steps"])
+        self._t0, self._step0 = time.perf_counter(), state.step
+        self.progress.max = max(1, state.total_steps)
         if self._stop_requested:  # Stop pressed before the thread entered fit (fit clears older requests on entry)
             self.trainer.request_stop()
         self.status.value = status_html("Training… (Stop ends after the current step)")
@@ -213,7 +213,7 @@ class TrainDashboard(Panel):
 
     def _show_progress(self) -> None:
         state = self.trainer.state
-        step, total = state["step"], state["total_steps"]
+        step, total = state.step, state.total_steps
         self.progress.max = max(1, total)
         self.progress.value = min(step, self.progress.max)
         text = f"step {step}/{total or '?'}"
@@ -225,7 +225,7 @@ class TrainDashboard(Panel):
         self.progress_label.value = text
 
     def _idle_text(self) -> str:
-        step, total = self.trainer.state["step"], self.trainer.state["total_steps"]
+        step, total = self.trainer.state.step, self.trainer.state.total_steps
         return f"Ready: press Start to continue from step {step}/{total}." if step else "Ready: press Start to train."
 
     # ---- static view ------------------------------------------------------------------------------
@@ -240,4 +240,4 @@ class TrainDashboard(Panel):
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
-        return f"TrainDashboard(step {self.trainer.state['step']}/{self.trainer.state['total_steps']})"
+        return f"TrainDashboard(step {self.trainer.state.step}/{self.trainer.state.total_steps})"

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from ..tasks import get_task
 from .heads import SequenceModel
 from .lora import merged_copy
 from .wrapper import FTModel
@@ -27,10 +28,10 @@ def save_model(model: FTModel, directory: str) -> str:
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     module = merged_copy(model.module, None if model.lora_wrapped == "module" else "trunk") if model.lora_wrapped else model.module
-    base_config = (module.trunk.config if model.task != "causal-lm" else module.config).to_dict()
-    meta = {"format": FORMAT, "version": VERSION, "name": model.name, "task": model.task, "labels": model.labels,
+    base_config = (module.trunk.config if model.task.pools_features else module.config).to_dict()
+    meta = {"format": FORMAT, "version": VERSION, "name": model.name, "task": str(model.task), "labels": model.labels,
             "target_column": model.target_column, "base_config": base_config,
-            "pooling": getattr(module, "pooling", None), "num_outputs": _num_outputs(module, model.task)}
+            "pooling": getattr(module, "pooling", None), "num_outputs": model.task.num_outputs(model.labels)}
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
     try:
         state = {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
@@ -43,10 +44,6 @@ def save_model(model: FTModel, directory: str) -> str:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return str(target)
-
-
-def _num_outputs(module, task: str) -> int | None:
-    return None if task == "causal-lm" else module.head.out_features
 
 
 def _untie(state: dict) -> dict:
@@ -67,11 +64,12 @@ def load_saved(directory: str) -> FTModel:
     meta = read_meta(directory)
     cfg_dict = dict(meta["base_config"])
     config = AutoConfig.for_model(cfg_dict.pop("model_type"), **cfg_dict)
-    if meta["task"] == "causal-lm":
+    task = get_task(meta["task"])
+    if not task.pools_features:
         module = AutoModelForCausalLM.from_config(config)
     else:
         trunk = AutoModel.from_config(config, add_pooling_layer=False) if config.model_type == "bert" else AutoModel.from_config(config)
-        module = SequenceModel(trunk, meta["task"], meta["num_outputs"], pooling=meta.get("pooling") or "mean")
+        module = SequenceModel(trunk, task, meta["num_outputs"], pooling=meta.get("pooling") or "mean")
     state = _read_weights(Path(directory) / "model.safetensors")
     missing, unexpected = module.load_state_dict(state, strict=False)
     missing = [k for k in missing if not _is_tied_alias(module, k)]

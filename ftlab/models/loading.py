@@ -14,7 +14,8 @@ import torch
 
 from .heads import SequenceModel
 from .presets import PRESETS, cache_dir, unknown_preset_error
-from .wrapper import TASKS, FTModel
+from ..tasks import TASKS, get_task
+from .wrapper import FTModel
 
 
 def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[str] | int | None" = None,
@@ -40,16 +41,17 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
     preset = PRESETS.get(name_or_path)
     task = task or (preset.tasks[0] if preset else "classification")
     if task not in TASKS:
-        raise ValueError(f"Unknown task {task!r}; use one of {TASKS}")
+        raise ValueError(f"Unknown task {task!r}; use one of {tuple(TASKS)}")
     if preset and task not in preset.tasks:
         raise ValueError(f"Preset {preset.name!r} supports tasks {preset.tasks}, not task={task!r}")
     label_names = _check_labels(task, labels)
-    if task == "causal-lm":
+    spec = get_task(task)
+    if not spec.pools_features:  # causal LM: the pretrained LM head is the task head
         module, tok = _load_causal(name_or_path, trust_remote_code)
-    else:
+    else:  # encoder trunk + a fresh linear head sized by the task
         trunk, tok = _load_encoder(name_or_path, trust_remote_code)
         torch.manual_seed(seed)
-        module = SequenceModel(trunk, task, len(label_names) if label_names else 1)
+        module = SequenceModel(trunk, spec, spec.num_outputs(label_names))
     return FTModel(module, tok, task, label_names, name=name_or_path, target_column=target)
 
 
