@@ -207,3 +207,49 @@ def test_memory_estimate_counts_the_nan_guard_copy():
     assert est.nan_guard_mb == pytest.approx(model.num_parameters(True) * 4 / 2**20)
     assert est.total_mb == pytest.approx(est.weights_mb + est.gradients_mb + est.optimizer_mb + est.activations_mb
                                          + est.nan_guard_mb)
+
+
+# ---- checkpoints: prune only this run's own, keep latest valid --------------------------------------------
+def test_reusing_an_output_dir_keeps_latest_valid_and_resumable(toy_sentiment, tmp_path):
+    from ftlab.train.checkpoint import resolve_checkpoint
+
+    out = str(tmp_path / "run")
+    Trainer(TrainConfig(lr=1e-3, max_steps=6, batch_size=8, save_every=3, output_dir=out)).fit(fresh(), toy_sentiment)
+    Trainer(TrainConfig(lr=1e-3, max_steps=2, batch_size=8, save_every=1, output_dir=out)).fit(fresh(), toy_sentiment)
+    latest = resolve_checkpoint(out)
+    assert latest.name == "checkpoint-000002" and latest.exists()
+    names = sorted(p.name for p in (tmp_path / "run").glob("checkpoint-*"))
+    assert names == ["checkpoint-000001", "checkpoint-000002", "checkpoint-000003", "checkpoint-000006"]
+    h = Trainer(TrainConfig(lr=1e-3, max_steps=4, batch_size=8)).fit(fresh(), toy_sentiment, resume_from=out)
+    assert h.last_step == 4 and h.stopped_reason == "completed"
+
+
+def test_another_tools_checkpoints_are_never_touched(toy_sentiment, tmp_path):
+    out = tmp_path / "run"
+    for name in ("checkpoint-500", "checkpoint-1000"):
+        (out / name).mkdir(parents=True)
+        (out / name / "trainer_state.json").write_text("{}")
+    Trainer(TrainConfig(lr=1e-3, max_steps=4, batch_size=8, save_every=1, output_dir=str(out))).fit(fresh(), toy_sentiment)
+    names = sorted(p.name for p in out.glob("checkpoint-*"))
+    assert names == ["checkpoint-000003", "checkpoint-000004", "checkpoint-1000", "checkpoint-500"]
+    assert (out / "checkpoint-1000" / "trainer_state.json").exists()
+
+
+def test_latest_names_a_complete_checkpoint_after_every_write(toy_sentiment, tmp_path):
+    from ftlab.train.checkpoint import load_checkpoint
+
+    out = str(tmp_path / "run")
+
+    class CheckLatest(Callback):
+        def __init__(self):
+            self.seen = []
+
+        def on_step_end(self, trainer, row):
+            if row["step"] > 1:  # the checkpoint of the previous step is complete and loadable
+                meta, _ = load_checkpoint(out, fresh().module, None)
+                self.seen.append(meta["step"])
+
+    check = CheckLatest()
+    Trainer(TrainConfig(lr=1e-3, max_steps=5, batch_size=8, save_every=1, output_dir=out), callbacks=[check]).fit(
+        fresh(), toy_sentiment)
+    assert check.seen == [1, 2, 3, 4]

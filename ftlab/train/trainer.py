@@ -15,6 +15,7 @@ import math
 import signal
 import threading
 import time
+import uuid
 import warnings
 from contextlib import nullcontext
 from typing import Callable, Optional
@@ -64,8 +65,7 @@ class Trainer:
 
     def reset(self) -> None:
         """Forget progress: the next fit starts at step 0 with a fresh optimizer."""
-        self.history = History()
-        self.state = RunState()
+        self.reset_progress()
         self.optimizer: Optional[torch.optim.Optimizer] = None
         self._signature: Optional[tuple] = None
         self._stop = threading.Event()
@@ -169,7 +169,7 @@ class Trainer:
                     if val is not None and (end_of_epoch or (cfg.eval_every and state.step % cfg.eval_every == 0)):
                         best, evals_since_best = self._evaluate(model, val, device, precision, best, evals_since_best)
                     if cfg.save_every and state.step % cfg.save_every == 0 and acc.is_main_process:
-                        save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, state.to_dict(), self.history)
+                        self._save(module)
                     if state.step >= total:
                         break
                 if state.batch_in_epoch >= len(plan):
@@ -209,7 +209,7 @@ class Trainer:
         self.history.train_seconds += time.perf_counter() - t_start
         self.history.peak_memory_mb = max(self.history.peak_memory_mb, peak_memory_mb(device))
         if cfg.output_dir and acc.is_main_process and reason in ("completed", "early stopping"):
-            save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, state.to_dict(), self.history)
+            self._save(module)
         fire(self.callbacks, "on_fit_end", self, self.history)
         return self.history
 
@@ -219,6 +219,16 @@ class Trainer:
     def reset_progress(self) -> None:
         """Start the next fit at step 0 with a fresh History, keeping the optimizer if nothing changed."""
         self.history, self.state = History(), RunState()
+        self.run_id = uuid.uuid4().hex[:12]  # checkpoints record it: pruning touches only this run's own
+        self._saved_at: Optional[tuple] = None
+
+    def _save(self, module) -> None:
+        """A checkpoint of this run, unless one was just written for the same step and the same evals."""
+        mark = (self.state.step, len(self.history.evals))
+        if mark != self._saved_at:
+            save_checkpoint(self.config.output_dir, self.accelerator.unwrap_model(module), self.optimizer,
+                            self.state.to_dict(), self.history, self.run_id)
+            self._saved_at = mark
 
     def _prepare(self, model, device: torch.device, precision: str) -> None:
         """Accelerator, optimizer and device placement: built once, rebuilt when the model, its trainable
@@ -253,6 +263,7 @@ class Trainer:
         configured = [{k: g[k] for k in ("lr", "base_lr", "weight_decay")} for g in self.optimizer.param_groups]
         meta, self.history = load_checkpoint(resume_from, model.module, self.optimizer)
         self.state = RunState.from_dict(meta)
+        self.run_id = meta.get("run_id") or self.run_id  # the resumed run goes on pruning its own checkpoints
         saved_lrs = [g["base_lr"] for g in self.optimizer.param_groups]
         for group, values in zip(self.optimizer.param_groups, configured):
             group.update(values)  # what History logs (cfg.lr * factor) is what the optimizer uses
