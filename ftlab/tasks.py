@@ -57,6 +57,12 @@ class Task:
     def check_targets(self, targets: list, labels: Optional[Sequence[str]]) -> None:
         """Raise ValueError naming bad rows before any training happens."""
 
+    def read_targets(self, dataset, column: str, labels: Optional[Sequence[str]]) -> list:
+        """The target column as the model's targets, checked (and for classes, aligned by name)."""
+        targets = list(dataset[column])
+        self.check_targets(targets, labels)
+        return targets
+
     def loss(self, outputs: torch.Tensor, labels: torch.Tensor, class_weights: Optional[torch.Tensor] = None) -> torch.Tensor:
         """The training loss of a linear head's outputs (causal LMs compute theirs inside the model)."""
         raise NotImplementedError
@@ -81,12 +87,34 @@ class ClassificationTask(Task):
     def target_tensor(self, targets):
         return torch.tensor(targets, dtype=torch.long)
 
+    def read_targets(self, dataset, column, labels):
+        """Class ids in the *model's* label order. A ClassLabel column whose names differ in order from the
+        model's is re-mapped by name (scoring it by id would silently compare the wrong classes); names the
+        model does not know, ids out of range and -1 (a missing label) raise."""
+        targets = list(dataset[column])
+        feature = getattr(dataset, "features", {}).get(column)
+        names = list(getattr(feature, "names", None) or [])
+        if not names and targets and all(isinstance(t, str) for t in targets):
+            names = sorted(set(targets))  # a plain text column of label names
+            targets = [names.index(t) for t in targets]
+        if names and names != list(labels):
+            unknown = [n for n in names if n not in labels]
+            if unknown:
+                raise ValueError(f"The data's label names {names} do not match the model's labels {list(labels)} "
+                                 f"({unknown} unknown to the model). Load the model with "
+                                 f"labels=dataset.features[{column!r}].names, or map the data's labels first")
+            order = [list(labels).index(n) for n in names]  # data id -> model id
+            targets = [order[t] if isinstance(t, (int, np.integer)) and 0 <= t < len(order) else t for t in targets]
+        self.check_targets(targets, labels)
+        return targets
+
     def check_targets(self, targets, labels):
         n = len(labels)
         bad = [i for i, t in enumerate(targets) if not isinstance(t, (int, np.integer)) or not 0 <= t < n]
         if bad:
+            missing = " (-1 is how datasets marks a missing label: drop or label those rows)" if -1 in targets else ""
             raise ValueError(f"Rows {bad[:10]} have labels outside 0..{n - 1} for the model's labels {list(labels)}; "
-                             f"got {[targets[i] for i in bad[:10]]}. Load the model with the dataset's label names")
+                             f"got {[targets[i] for i in bad[:10]]}{missing}. Load the model with the dataset's label names")
 
     def loss(self, outputs, labels, class_weights=None):  # cross-entropy over the classes  (B, C), (B,)
         weight = None if class_weights is None else class_weights.to(outputs.device)

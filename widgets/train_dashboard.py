@@ -26,6 +26,8 @@ from .static import figure_html, history_figure, summary_html, update_figure
 def _split_data(data) -> tuple:
     """(train, validation or None) from a DatasetDict or a dict with "train" and optional "validation"."""
     try:
+        if not hasattr(data, "keys"):  # a Dataset has no splits; data["train"] would look for a column
+            raise TypeError
         train = data["train"]
     except (KeyError, TypeError, IndexError):
         keys = list(data.keys()) if hasattr(data, "keys") else type(data).__name__

@@ -94,10 +94,11 @@ def _tokenize(model, dataset, max_len: int, text_column: str) -> TokenizedData:
                          "drop or fill them first, e.g. with ftlab.clean(ds)")
     ids = model.tokenizer(texts, truncation=True, max_length=max_len)["input_ids"]
     if task.per_token_labels:
+        if not any(t.strip() for t in texts) or not any(len(x) >= 2 for x in ids):  # nothing to predict
+            raise ValueError(f"No row of column {text_column!r} has two tokens to learn from (all {len(ids)} texts are "
+                             "empty or a single token); check the data, e.g. with ftlab.inspect(ds)")
         return TokenizedData(ids, [list(x) for x in ids], task)
     if model.target_column not in cols:
         raise ValueError(f"The training data needs the target column {model.target_column!r}; it has {cols}. "
                          f"Pass target=... to ftlab.load_model to name it")
-    targets = list(dataset[model.target_column])
-    task.check_targets(targets, model.labels)
-    return TokenizedData(ids, targets, task)
+    return TokenizedData(ids, task.read_targets(dataset, model.target_column, model.labels), task)

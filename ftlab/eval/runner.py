@@ -79,8 +79,8 @@ def evaluate(model, dataset, batch_size: int = 64, max_len: int = 128, text_colu
     for col in (text_column, model.target_column):
         if col not in dataset.column_names:
             raise ValueError(f"evaluate() needs column {col!r}; the dataset has {dataset.column_names}")
+    y = np.asarray(task.read_targets(dataset, model.target_column, model.labels))  # aligned by name, checked
     out = model.predict_outputs(list(dataset[text_column]), batch_size, max_len)
-    y = np.asarray(dataset[model.target_column])
     if task == "regression":
         return regression_scores(y, out)
     return classification_scores(y, out.argmax(1), model.labels) | {"n": int(len(y))}

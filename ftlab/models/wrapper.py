@@ -208,11 +208,18 @@ class FTModel:
         if not self.task.pools_features:
             raise ValueError(f"{what}() is for classification/regression models; for a causal-lm use model.generate(prompts)")
 
-    def save(self, directory: str) -> str:
-        """Save weights (safetensors), tokenizer and ftlab.json; reload with ``ftlab.load_model(directory)``."""
+    def save(self, directory: str, overwrite: bool = False) -> str:
+        """Save weights (safetensors), tokenizer and ftlab.json; reload with ``ftlab.load_model(directory)``.
+
+        Never deletes a file ftlab did not write: an existing ftlab model folder is replaced atomically (your
+        own files in it are kept); any other non-empty folder is refused unless ``overwrite=True``.
+
+        Example:
+            >>> model.save("models/sentiment")  # doctest: +SKIP
+        """
         from .io import save_model
 
-        return save_model(self, directory)
+        return save_model(self, directory, overwrite=overwrite)
 
     def __repr__(self) -> str:
         return (f"FTModel({self.name!r}, task={self.task!r}, labels={self.labels}, "
