@@ -41,8 +41,8 @@ class TokenCount:
         self.padded_sq += longest * longest * len(lengths)
 
     def add_packed(self, lengths: list[int], row_len: int) -> None:
-        """A packed micro-batch (ftlab.train.packing): R rows of width T, each row one attention block of T x T."""
-        from ftlab.train.packing import pack_rows
+        """A packed micro-batch (ftlab.batches.packing): R rows of width T, each row one attention block of T x T."""
+        from ftlab.batches import pack_rows
 
         rows = pack_rows(lengths, max(row_len, max(lengths)))
         width = max(sum(lengths[i] for i in row) for row in rows)

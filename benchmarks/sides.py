@@ -17,9 +17,8 @@ import psutil
 import torch
 
 import ftlab
-from ftlab.train.batching import epoch_plan, tokenize_dataset
-from ftlab.train.cached_head import fit_head
-from ftlab.train.packing import batch_layout
+from ftlab.batches import batch_layout, epoch_plan, tokenize_dataset
+from ftlab import fit_head
 
 from flops import CountingCollator, TokenCount, count_plan
 

@@ -10,12 +10,13 @@ Example:
 from .config import IGNORE_INDEX, TrainConfig
 from .data import CleaningReport, DataReport, balance, class_weights, clean, inspect, list_datasets, load_dataset, split, subsample
 from .device import pick_device, process_peak_rss_mb
-from .metrics import evaluate
+from .eval import evaluate
 from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
-from .train import Callback, History, StopTraining, Trainer, fit_head, lr_find
+from .tasks import Task, get_task
+from .train import STOP_REASONS, Callback, History, LRFinderResult, RunState, StopTraining, Trainer, fit_head, lr_find
 
 __version__ = "0.1.0"
 
-__all__ = ["Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
+__all__ = ["LRFinderResult", "RunState", "STOP_REASONS", "Task", "get_task", "Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
            "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "fit_head", "inspect",
            "list_datasets", "load_dataset", "load_model", "lr_find", "pick_device", "presets_table", "process_peak_rss_mb", "split", "subsample"]

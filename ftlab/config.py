@@ -62,6 +62,25 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         validate_config(self)
+        object.__setattr__(self, "_validated", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `cfg.lr = -0.5` after construction is validated too, by the same table (not only the constructor)
+        if getattr(self, "_validated", False):
+            if name not in _RULES:
+                raise AttributeError(f"TrainConfig has no field {name!r}; fields: {sorted(_RULES)}")
+            check, allowed = _RULES[name]
+            if not check(value):
+                raise ValueError(f"TrainConfig.{name} must be {allowed}; got {value!r}")
+            old = getattr(self, name)
+            object.__setattr__(self, name, value)
+            try:
+                _check_combinations(self)
+            except ValueError:
+                object.__setattr__(self, name, old)
+                raise
+            return
+        object.__setattr__(self, name, value)
 
     @property
     def effective_batch_size(self) -> int:
@@ -98,7 +117,7 @@ def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
 # One table: field -> (check, allowed range as the error message states it).
 _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "lr": (lambda v: _is_number(v) and 0 < v <= 1, "a float in (0, 1]"),
-    "epochs": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+    "epochs": (lambda v: _is_number(v) and v > 0, "a number > 0"),
     "max_steps": (_optional(lambda v: _is_int(v) and v >= 1), "None or an int >= 1"),
     "batch_size": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
     "grad_accum_steps": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
@@ -138,5 +157,10 @@ def validate_config(config: TrainConfig) -> None:
         value = getattr(config, f.name)
         if not check(value):
             raise ValueError(f"TrainConfig.{f.name} must be {allowed}; got {value!r}")
+    _check_combinations(config)
+
+
+def _check_combinations(config: TrainConfig) -> None:
+    """Rules that involve two fields."""
     if config.save_every is not None and config.output_dir is None:
         raise ValueError("TrainConfig.save_every needs TrainConfig.output_dir (where to write checkpoints); got output_dir=None")

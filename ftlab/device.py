@@ -70,11 +70,6 @@ def autocast(device: torch.device, precision: str):
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def bytes_per_param(precision: str) -> int:
-    """Bytes for one activation element in this precision (weights stay fp32 under autocast)."""
-    return 4 if precision == "fp32" else 2
-
-
 def peak_flops(device: torch.device) -> float | None:
     """Catalogue peak FLOP/s for a known GPU, else None (measure with :func:`measure_matmul_flops`)."""
     if device.type != "cuda":

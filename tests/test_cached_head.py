@@ -5,7 +5,7 @@ import torch
 
 import ftlab
 from ftlab import TrainConfig, Trainer
-from ftlab.train.batching import tokenize_dataset
+from ftlab.batches import tokenize_dataset
 from ftlab.train.cached_head import extract_features, fit_head
 
 pytestmark = pytest.mark.filterwarnings("ignore:fit_head froze the model")  # asserted once, below

@@ -9,7 +9,7 @@ import ftlab
 from ftlab import TrainConfig
 import importlib
 
-lr_find_module = importlib.import_module("ftlab.train.lr_find")  # the module (ftlab.train.lr_find is also the function)
+batches_module = importlib.import_module("ftlab.batches.batches")  # where the loop's batches are collated
 from ftlab.train.lr_find import LRFinderResult, lr_find, running_average, suggest_lr
 
 pytestmark = pytest.mark.filterwarnings("ignore:lr_find. the loss")  # short sweeps here; the warning is tested once
@@ -51,13 +51,13 @@ def test_the_sweep_really_changes_weights_while_it_runs(toy_sentiment, monkeypat
     model = fresh()
     head_before = model.module.head.weight.detach().clone()
     seen = []
-    real_collate = lr_find_module.collate_packed  # tiny-bert packs its batches (the default)
+    real_collate = batches_module.collate_packed  # tiny-bert packs its batches (the default)
 
     def spy(data, rows, pad_id, row_len):
         seen.append(model.module.head.weight.detach().clone())
         return real_collate(data, rows, pad_id, row_len)
 
-    monkeypatch.setattr(lr_find_module, "collate_packed", spy)
+    monkeypatch.setattr(batches_module, "collate_packed", spy)
     lr_find(model, toy_sentiment, TrainConfig(batch_size=8), start_lr=1e-3, end_lr=1e-1, num_steps=6)
     assert not torch.equal(seen[-1], head_before)
     assert torch.equal(model.module.head.weight, head_before)
@@ -67,7 +67,7 @@ def test_weights_are_restored_when_the_sweep_raises(toy_sentiment, monkeypatch):
     model = fresh()
     weights, flags, _ = snapshot(model)
     calls = []
-    real_collate = lr_find_module.collate_packed
+    real_collate = batches_module.collate_packed
 
     def failing(data, rows, pad_id, row_len):
         calls.append(1)
@@ -75,7 +75,7 @@ def test_weights_are_restored_when_the_sweep_raises(toy_sentiment, monkeypatch):
             raise RuntimeError("boom in batch 4")
         return real_collate(data, rows, pad_id, row_len)
 
-    monkeypatch.setattr(lr_find_module, "collate_packed", failing)
+    monkeypatch.setattr(batches_module, "collate_packed", failing)
     with pytest.raises(RuntimeError, match="boom"):
         lr_find(model, toy_sentiment, TrainConfig(batch_size=8), start_lr=1e-2, end_lr=1.0, num_steps=10)
     after, after_flags, _ = snapshot(model)

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ftlab
-from ftlab.train.batching import collate, tokenize_dataset
-from ftlab.train.packing import collate_packed, pack_rows
+from ftlab.batches import collate, tokenize_dataset
+from ftlab.batches import collate_packed, pack_rows
 
 
 @given(st.lists(st.integers(1, 64), min_size=1, max_size=40), st.integers(64, 200))

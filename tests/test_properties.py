@@ -57,7 +57,7 @@ def test_trainconfig_validates_or_names_the_bad_field(kwargs):
 
 
 VALID = {
-    "lr": st.floats(1e-8, 1.0), "epochs": st.floats(0, 50) | st.integers(0, 50), "max_steps": st.none() | st.integers(1, 10**6),
+    "lr": st.floats(1e-8, 1.0), "epochs": st.floats(1e-3, 50) | st.integers(1, 50), "max_steps": st.none() | st.integers(1, 10**6),
     "batch_size": st.integers(1, 4096), "grad_accum_steps": st.integers(1, 64), "max_len": st.integers(2, 10**6),
     "warmup_steps": st.integers(0, 10**4), "weight_decay": st.floats(0, 0.999), "seed": st.integers(0, 2**32),
     "class_weights": st.none() | st.lists(st.floats(0.01, 100), min_size=1, max_size=5),

@@ -128,7 +128,7 @@ def test_sigkill_while_writing_a_checkpoint_leaves_the_previous_one(hang, toy_fi
     resumed, reference = fresh(), fresh()
     h = Trainer(cfg).fit(resumed, toy_sentiment, resume_from=str(out))
     assert h.stopped_reason == "completed" and h.last_step == 6 and len(h.steps) == 6
-    assert not list(out.glob(".tmp-*")) and resolve_checkpoint(str(out)).name == "checkpoint-000006"
+    assert not list(out.glob(".ftlab-tmp-*")) and resolve_checkpoint(str(out)).name == "checkpoint-000006"
     Trainer(cfg.replace(output_dir=str(tmp_path / "ref"))).fit(reference, toy_sentiment)
     for name, value in weights(reference).items():
         assert torch.allclose(value, weights(resumed)[name], atol=1e-6), name
@@ -343,7 +343,7 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 @pytest.mark.gpu
 @needs_cuda
 def test_batches_reach_the_gpu_through_pinned_memory(monkeypatch):
-    from ftlab.train.batching import to_device
+    from ftlab.batches import to_device
 
     pinned = []
     real_pin = torch.Tensor.pin_memory

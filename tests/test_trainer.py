@@ -7,6 +7,8 @@ import pytest
 import torch
 
 import ftlab
+import ftlab.batches
+import ftlab.eval
 from ftlab import Callback, StopTraining, TrainConfig, Trainer
 
 
@@ -100,10 +102,13 @@ def test_keyboard_interrupt_stops_between_steps_and_keeps_history(toy_sentiment)
                 os.kill(os.getpid(), signal.SIGINT)  # what Jupyter's "interrupt kernel" sends
 
     model = fresh()
+    # under a terminal this is default_int_handler; in a background job (CI) SIGINT arrives ignored (SIG_IGN):
+    # either way the trainer must hand back exactly the handler it found
+    before = signal.getsignal(signal.SIGINT)
     h = Trainer(TrainConfig(lr=1e-3, max_steps=10, batch_size=8), callbacks=[Interrupt()]).fit(model, toy_sentiment)
     assert h.stopped_reason == "interrupted" and h.last_step == 2  # stops at the next step boundary
     assert all(p.grad is None for p in model.module.parameters())
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_request_stop_from_another_thread(toy_sentiment):
@@ -122,17 +127,17 @@ def test_request_stop_from_another_thread(toy_sentiment):
 def test_stop_requested_while_the_data_is_tokenized_is_not_lost(toy_sentiment, monkeypatch):
     # the dashboard's Stop can arrive while fit is still tokenizing; fit must honour it at the first step
     trainer, model = Trainer(TrainConfig(lr=1e-3, max_steps=50, batch_size=8)), fresh()
-    real_tokenize = ftlab.train.trainer.tokenize_dataset
+    real_make = ftlab.train.trainer.make_batches
 
     def tokenize_then_press_stop(*args, **kwargs):
-        tokenized = real_tokenize(*args, **kwargs)
+        tokenized = real_make(*args, **kwargs)
         trainer.request_stop()
         return tokenized
 
-    monkeypatch.setattr(ftlab.train.trainer, "tokenize_dataset", tokenize_then_press_stop)
+    monkeypatch.setattr(ftlab.train.trainer, "make_batches", tokenize_then_press_stop)
     history = trainer.fit(model, toy_sentiment)
-    assert history.stopped_reason == "stop requested" and trainer.state["step"] == 0
-    monkeypatch.setattr(ftlab.train.trainer, "tokenize_dataset", real_tokenize)
+    assert history.stopped_reason == "stop requested" and trainer.state.step == 0
+    monkeypatch.setattr(ftlab.train.trainer, "make_batches", real_make)
     assert trainer.fit(model, toy_sentiment).stopped_reason == "completed"  # the next fit starts clean
 
 
@@ -164,7 +169,8 @@ def test_early_stopping_restores_best_weights(toy_sentiment):
     assert h.stopped_reason == "early stopping"
     evals = h.evals_frame()
     assert h.best_step == int(evals.loc[evals["val_loss"].idxmin(), "step"])
-    restored = ftlab.train.evaluation.validate(model, ftlab.train.batching.tokenize_dataset(model, val, 128), 32, torch.device("cpu"), "fp32")
+    batches = ftlab.batches.make_batches(model, val, cfg)
+    restored = ftlab.eval.validate(model.module, batches, model.labels, torch.device("cpu"), "fp32", 32)
     assert restored["val_loss"] == pytest.approx(evals["val_loss"].min(), rel=1e-4)
 
 

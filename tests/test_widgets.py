@@ -205,17 +205,17 @@ def test_dashboard_start_stop_start_continues(model, splits):
     assert dash.figure is None  # no widget front end in pytest: no live figure
     dash.start_button.click()
     assert dash.start_button.disabled and not dash.stop_button.disabled
-    _wait_for(lambda: trainer.state["step"] >= 2)
+    _wait_for(lambda: trainer.state.step >= 2)
     dash.stop_button.click()
     assert dash.wait(120)
-    first = trainer.state["step"]
+    first = trainer.state.step
     assert 2 <= first < 12 and trainer.history.stopped_reason == "stop requested"
     assert "Stopped" in dash.status.value and f"step {first}/12" in dash.status.value
     assert len(trainer.history.steps) == first and dash.progress.value == first
     assert not dash.start_button.disabled and dash.stop_button.disabled
     dash.start_button.click()
     assert dash.wait(120)
-    assert trainer.state["step"] == 12 > first
+    assert trainer.state.step == 12 > first
     assert [r["step"] for r in trainer.history.steps] == list(range(1, 13))  # history kept and extended
     assert "Completed" in dash.status.value and "stopped_reason" in dash.summary.value
     assert dash.last_error is None and output_text(dash.output) == ""

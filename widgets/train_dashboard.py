@@ -17,7 +17,7 @@ from typing import Optional
 
 import ipywidgets as widgets
 
-from ftlab.train.callbacks import Callback
+from ftlab import Callback
 
 from ._common import Panel, panel_handler, show_error, status_html, widget_frontend
 from .static import figure_html, history_figure, summary_html, update_figure
@@ -26,6 +26,8 @@ from .static import figure_html, history_figure, summary_html, update_figure
 def _split_data(data) -> tuple:
     """(train, validation or None) from a DatasetDict or a dict with "train" and optional "validation"."""
     try:
+        if not hasattr(data, "keys"):  # a Dataset has no splits; data["train"] would look for a column
+            raise TypeError
         train = data["train"]
     except (KeyError, TypeError, IndexError):
         keys = list(data.keys()) if hasattr(data, "keys") else type(data).__name__
@@ -183,7 +185,7 @@ class TrainDashboard(Panel):
     def _finished(self, history) -> None:
         self._refresh(force=True)
         state = self.trainer.state
-        where = f"step {state['step']}/{state['total_steps']}"
+        where = f"step {state.step}/{state.total_steps}"
         reason = history.stopped_reason
         if reason == "completed":
             self.status.value = status_html(f"Completed at {where} in {_fmt_seconds(history.train_seconds)}.", "ok")
@@ -194,8 +196,8 @@ class TrainDashboard(Panel):
     # ---- callback side (training thread) ----------------------------------------------------------
     def _fit_started(self) -> None:
         state = self.trainer.state
-        self._t0, self._step0 = time.perf_counter(), state["step"]
-        self.progress.max = max(1, state["total_steps"])
+        self._t0, self._step0 = time.perf_counter(), state.step
+        self.progress.max = max(1, state.total_steps)
         if self._stop_requested:  # Stop pressed before the thread entered fit (fit clears older requests on entry)
             self.trainer.request_stop()
         self.status.value = status_html("Training… (Stop ends after the current step)")
@@ -213,7 +215,7 @@ class TrainDashboard(Panel):
 
     def _show_progress(self) -> None:
         state = self.trainer.state
-        step, total = state["step"], state["total_steps"]
+        step, total = state.step, state.total_steps
         self.progress.max = max(1, total)
         self.progress.value = min(step, self.progress.max)
         text = f"step {step}/{total or '?'}"
@@ -225,7 +227,7 @@ class TrainDashboard(Panel):
         self.progress_label.value = text
 
     def _idle_text(self) -> str:
-        step, total = self.trainer.state["step"], self.trainer.state["total_steps"]
+        step, total = self.trainer.state.step, self.trainer.state.total_steps
         return f"Ready: press Start to continue from step {step}/{total}." if step else "Ready: press Start to train."
 
     # ---- static view ------------------------------------------------------------------------------
@@ -240,4 +242,4 @@ class TrainDashboard(Panel):
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
-        return f"TrainDashboard(step {self.trainer.state['step']}/{self.trainer.state['total_steps']})"
+        return f"TrainDashboard(step {self.trainer.state.step}/{self.trainer.state.total_steps})"

@@ -3,7 +3,8 @@ from .heads import SequenceModel, mean_pool
 from .loading import load_model
 from .memory import MemoryEstimate, estimate_training_memory
 from .presets import PRESETS, Preset, presets_table
-from .wrapper import TASKS, FTModel
+from ..tasks import TASKS
+from .wrapper import FTModel
 
 __all__ = ["FTModel", "MemoryEstimate", "PRESETS", "Preset", "SequenceModel", "TASKS", "estimate_training_memory",
            "load_model", "mean_pool", "presets_table"]

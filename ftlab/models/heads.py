@@ -9,10 +9,9 @@ import inspect
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ..config import IGNORE_INDEX
+from ..tasks import Task, get_task
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -22,7 +21,7 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def segment_mean(hidden: torch.Tensor, owner: torch.Tensor, n_examples: int) -> torch.Tensor:
-    """Packed rows (ftlab.train.packing): each example's mean token vector.  (R, T, H), owner (R, T) -> (B, H)"""
+    """Packed rows (ftlab.batches.packing): each example's mean token vector.  (R, T, H), owner (R, T) -> (B, H)"""
     flat, index = hidden.reshape(-1, hidden.shape[-1]), owner.reshape(-1)
     real = index >= 0
     sums = hidden.new_zeros(n_examples, hidden.shape[-1]).index_add_(0, index[real], flat[real])
@@ -45,10 +44,10 @@ class SequenceModel(nn.Module):
     ``task="regression"`` predicts one number and trains with mean squared error.
     """
 
-    def __init__(self, trunk: nn.Module, task: str, num_outputs: int, pooling: str = "mean", dropout: float = 0.1):
+    def __init__(self, trunk: nn.Module, task: "str | Task", num_outputs: int, pooling: str = "mean", dropout: float = 0.1):
         super().__init__()
         self.trunk = trunk
-        self.task = task
+        self.task = get_task(task)
         self.pooling = pooling
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(trunk.config.hidden_size, num_outputs)
@@ -87,17 +86,17 @@ class SequenceModel(nn.Module):
             out["loss"] = self.loss(logits, labels)
         return out
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: Optional[torch.Tensor] = None,
-                position_ids: Optional[torch.Tensor] = None, packed_index: Optional[torch.Tensor] = None,
+    def forward(self, input_ids: Optional[torch.Tensor] = None, attention_mask: Optional[torch.Tensor] = None,
+                labels: Optional[torch.Tensor] = None, position_ids: Optional[torch.Tensor] = None,
+                packed_index: Optional[torch.Tensor] = None, features: Optional[torch.Tensor] = None,
                 **_: object) -> dict:
-        if packed_index is not None:  # a packed batch from ftlab.train.packing.collate_packed
+        if features is not None:  # cached pooled vectors (ftlab.fit_head): the trunk does not run
+            return self.forward_features(features, labels)
+        if packed_index is not None:  # a packed batch from ftlab.batches.packing.collate_packed
             n = len(labels) if labels is not None else int(packed_index.max()) + 1
             return self.forward_features(self.pool_packed(input_ids, attention_mask, position_ids, packed_index, n), labels)
         return self.forward_features(self.pool(input_ids, attention_mask), labels)
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy for classes, mean squared error for a number."""
-        if self.task == "regression":
-            return F.mse_loss(logits.squeeze(-1).float(), labels.float())
-        weight = None if self.class_weights is None else self.class_weights.to(logits.device)
-        return F.cross_entropy(logits.float(), labels.long(), weight=weight, ignore_index=IGNORE_INDEX)
+        """The task's loss: cross-entropy for classes, mean squared error for a number (ftlab/tasks.py)."""
+        return self.task.loss(logits, labels, self.class_weights)

@@ -14,7 +14,8 @@ import torch
 
 from .heads import SequenceModel
 from .presets import PRESETS, cache_dir, unknown_preset_error
-from .wrapper import TASKS, FTModel
+from ..tasks import TASKS, get_task
+from .wrapper import FTModel
 
 
 def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[str] | int | None" = None,
@@ -36,24 +37,40 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
     if Path(name_or_path, "ftlab.json").exists():
         from .io import load_saved
 
-        return load_saved(name_or_path)
+        return _check_saved_matches(load_saved(name_or_path), name_or_path, task, labels)
     preset = PRESETS.get(name_or_path)
     task = task or (preset.tasks[0] if preset else "classification")
     if task not in TASKS:
-        raise ValueError(f"Unknown task {task!r}; use one of {TASKS}")
+        raise ValueError(f"Unknown task {task!r}; use one of {tuple(TASKS)}")
     if preset and task not in preset.tasks:
         raise ValueError(f"Preset {preset.name!r} supports tasks {preset.tasks}, not task={task!r}")
     label_names = _check_labels(task, labels)
-    if task == "causal-lm":
+    spec = get_task(task)
+    if not spec.pools_features:  # causal LM: the pretrained LM head is the task head
         module, tok = _load_causal(name_or_path, trust_remote_code)
-    else:
+    else:  # encoder trunk + a fresh linear head sized by the task
         trunk, tok = _load_encoder(name_or_path, trust_remote_code)
         torch.manual_seed(seed)
-        module = SequenceModel(trunk, task, len(label_names) if label_names else 1)
+        module = SequenceModel(trunk, spec, spec.num_outputs(label_names))
     return FTModel(module, tok, task, label_names, name=name_or_path, target_column=target)
 
 
+def _check_saved_matches(model: FTModel, path: str, task, labels) -> FTModel:
+    """A saved model keeps its task and labels: asking for others is an error, not a silent substitution."""
+    if task is not None and task != model.task:
+        raise ValueError(f"{path} holds a saved {model.task} model; got task={task!r}. Load it without task=, "
+                         f"or load the base preset with load_model('{model.name}', task={task!r}) to train a new head")
+    if labels is not None and (isinstance(labels, int) and labels != len(model.labels or []) or
+                               not isinstance(labels, int) and [str(x) for x in labels] != model.labels):
+        raise ValueError(f"{path} was saved with labels {model.labels}; got labels={labels!r}. Load it without "
+                         "labels=, or load the base preset to train a head for other labels")
+    return model
+
+
 def _check_labels(task: str, labels) -> Optional[list[str]]:
+    if isinstance(labels, str):
+        raise ValueError(f"labels must be a list of class names (or their count), not one string; got labels={labels!r}. "
+                         f"Did you mean labels=[{labels!r}, ...]?")
     if task == "classification":
         if labels is None:
             raise ValueError("task='classification' needs labels: pass labels=['negative', 'positive'] (or the number of classes)")
@@ -77,6 +94,7 @@ def _load_encoder(name: str, trust_remote_code: bool):
         torch.manual_seed(0)
         return BertModel(cfg, add_pooling_layer=False), tok
     path = str(_require(PRESETS[name])) if name in PRESETS else name
+    _require_safetensors(path)
     try:
         tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
         config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
@@ -89,6 +107,17 @@ def _load_encoder(name: str, trust_remote_code: bool):
     except OSError as err:
         raise unknown_preset_error(name) from err
     return trunk, tok
+
+
+def _require_safetensors(path: str) -> None:
+    """ftlab never unpickles: a local folder must hold *.safetensors weights, not only pickle files (.bin/.pt)."""
+    folder = Path(path)
+    if not folder.is_dir() or any(folder.glob("*.safetensors")):
+        return
+    pickles = sorted(p.name for p in folder.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".ckpt"))
+    raise ValueError(f"{path} has no *.safetensors weights{f' (only pickle files {pickles})' if pickles else ''}; "
+                     "ftlab loads only safetensors, because unpickling a file can run arbitrary code. Convert it where "
+                     "you trust the file: transformers' model.save_pretrained(folder, safe_serialization=True)")
 
 
 def _pooler_free_class(config):

@@ -1,4 +1,4 @@
-"""Training-memory estimate: weights + gradients + optimizer state + activations.
+"""Training-memory estimate: weights + gradients + optimizer state + activations + the NaN guard's weight copy.
 
 The activation term follows Korthikanti et al. (2022), "Reducing Activation Recomputation in Large
 Transformer Models": per layer about ``T*B*H*(34 + 5*heads*T/H)`` bytes in 16-bit precision. Only layers
@@ -6,9 +6,9 @@ at or above the lowest trainable one keep activations for backward, which is why
 of a network saves memory as well as time.
 
 Example:
-    >>> est = MemoryEstimate(weights_mb=90, gradients_mb=1, optimizer_mb=2, activations_mb=50)
+    >>> est = MemoryEstimate(weights_mb=90, gradients_mb=1, optimizer_mb=2, activations_mb=50, nan_guard_mb=1)
     >>> round(est.total_mb)
-    143
+    144
 """
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ class MemoryEstimate:
     gradients_mb: float
     optimizer_mb: float
     activations_mb: float
+    nan_guard_mb: float = 0.0  # the Trainer's copy of the trainable weights, restored on a NaN/inf loss
 
     @property
     def total_mb(self) -> float:
-        return self.weights_mb + self.gradients_mb + self.optimizer_mb + self.activations_mb
+        return self.weights_mb + self.gradients_mb + self.optimizer_mb + self.activations_mb + self.nan_guard_mb
 
     def to_frame(self) -> pd.DataFrame:
         """One row per part plus the total."""
@@ -63,6 +64,7 @@ def estimate_training_memory(module: nn.Module, batch_size: int, seq_len: int, p
         gradients_mb=trainable * 4 / MB,
         optimizer_mb=trainable * _OPTIMIZER_BYTES.get(optimizer, 8) / MB,
         activations_mb=act_bytes / MB,
+        nan_guard_mb=trainable * 4 / MB,  # fp32 copy of every trainable weight, refreshed before each update
     )
 
 

@@ -46,10 +46,6 @@ def smollm2_gguf_path() -> Optional[Path]:
     return path if path.exists() else None
 
 
-def _always() -> Path:
-    return Path(".")
-
-
 def cache_dir() -> Path:
     """Where converted weights are cached (``FTLAB_CACHE`` or ``~/.cache/ftlab``)."""
     root = os.environ.get("FTLAB_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ftlab")

@@ -13,12 +13,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..tasks import get_task
 from . import groups as G
 from .lora import add_lora, is_lora
 from .memory import MemoryEstimate, estimate_training_memory
-
-TASKS = ("classification", "regression", "causal-lm")
-
 
 class FTModel:
     """What :func:`ftlab.load_model` returns. ``.module`` is the plain ``torch.nn.Module`` the trainer runs."""
@@ -27,7 +25,7 @@ class FTModel:
                  name: str = "", target_column: str = "label"):
         self.module = module
         self.tokenizer = tokenizer
-        self.task = task
+        self.task = get_task(task)  # a Task object (ftlab/tasks.py); compares equal to its name
         self.labels = list(labels) if labels else None
         self.name = name
         self.target_column = target_column  # dataset column the trainer learns to predict
@@ -69,7 +67,7 @@ class FTModel:
     def _attach_lora(self, r: int = 8, alpha: int = 16, dropout: float = 0.05) -> "FTModel":
         if is_lora(self.module):
             raise ValueError("LoRA is already attached to this model; load a fresh model to change its rank")
-        if self.task == "causal-lm":
+        if not self.task.pools_features:  # a causal LM has no separate trunk: adapters go on the whole model
             self.module = add_lora(self.module, r, alpha, dropout)
             self.lora_wrapped = "module"
         else:
@@ -105,7 +103,7 @@ class FTModel:
         return estimate_training_memory(self.module, batch_size, seq_len, precision, optimizer, gradient_checkpointing)
 
     def _checkpointing_base(self):
-        trunk = self.module.trunk if self.task != "causal-lm" else self.module
+        trunk = self.module.trunk if self.task.pools_features else self.module
         return getattr(trunk, "get_base_model", lambda: trunk)()
 
     @property
@@ -141,14 +139,23 @@ class FTModel:
 
     @torch.no_grad()
     def predict_outputs(self, texts: Sequence[str], batch_size: int = 64, max_len: int = 128) -> np.ndarray:
-        """Raw head outputs: logits (N, C) for classification, values (N,) for regression."""
+        """Raw head outputs: logits (N, C) for classification, values (N,) for regression.
+
+        The module's train/eval mode is restored afterwards (a prediction inside a callback must not turn
+        dropout off for the rest of training)."""
+        self._require_head("predict_outputs")
+        was_training = self.module.training
         self.module.eval()
         outs = []
-        for i in range(0, len(texts), batch_size):
-            enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
-            outs.append(self.module(**enc)["logits"].float().cpu())
-        out = torch.cat(outs).numpy() if outs else np.zeros((0, len(self.labels or [1])))
-        return out.squeeze(-1) if self.task == "regression" else out
+        try:
+            for i in range(0, len(texts), batch_size):
+                enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
+                outs.append(self.module(**enc)["logits"].float().cpu())
+        finally:
+            self.module.train(was_training)
+        width = self.task.num_outputs(self.labels)
+        out = torch.cat(outs).numpy() if outs else np.zeros((0, width))
+        return out.squeeze(-1) if width == 1 else out  # regression: one value per text
 
     def predict(self, texts: "str | Iterable[str]", batch_size: int = 64, max_len: int = 128) -> pd.DataFrame:
         """Predicted label and probabilities (classification) or value (regression) per text.
@@ -156,11 +163,10 @@ class FTModel:
         Example:
             >>> model.predict(["Great value, would buy again"])  # doctest: +SKIP
         """
-        if self.task == "causal-lm":
-            raise ValueError("predict() is for classification/regression models; for causal-lm use model.module.generate(...) with model.tokenizer")
+        self._require_head("predict")
         texts = [texts] if isinstance(texts, str) else list(texts)
         out = self.predict_outputs(texts, batch_size, max_len)
-        if self.task == "regression":
+        if out.ndim == 1:  # regression
             return pd.DataFrame({"text": texts, "prediction": out})
         probs = torch.softmax(torch.from_numpy(out), -1).numpy()
         frame = pd.DataFrame({"text": texts, "label": [self.labels[i] for i in probs.argmax(1)], "confidence": probs.max(1)})
@@ -171,21 +177,49 @@ class FTModel:
     @torch.no_grad()
     def encode(self, texts: Sequence[str], batch_size: int = 64, max_len: int = 128, normalize: bool = True) -> np.ndarray:
         """Sentence embeddings from the trunk (mean pooled), for similarity and retrieval.  -> (N, H)"""
-        if self.task == "causal-lm":
+        if not self.task.pools_features:
             raise ValueError("encode() needs an encoder model (e.g. 'minilm'), not a causal-lm")
+        was_training = self.module.training
         self.module.eval()
         vecs = []
-        for i in range(0, len(texts), batch_size):
-            enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
-            v = self.module.pool(enc["input_ids"], enc["attention_mask"]).float()
-            vecs.append(torch.nn.functional.normalize(v, dim=-1) if normalize else v)
+        try:
+            for i in range(0, len(texts), batch_size):
+                enc = self.tokenize(texts[i:i + batch_size], max_len).to(self.device)
+                v = self.module.pool(enc["input_ids"], enc["attention_mask"]).float()
+                vecs.append(torch.nn.functional.normalize(v, dim=-1) if normalize else v)
+        finally:
+            self.module.train(was_training)
         return torch.cat(vecs).cpu().numpy()
 
-    def save(self, directory: str) -> str:
-        """Save weights (safetensors), tokenizer and ftlab.json; reload with ``ftlab.load_model(directory)``."""
+    def generate(self, prompts: "str | Sequence", max_new_tokens: int = 64, temperature: float = 0.0, **options) -> list[str]:
+        """Continue each prompt (a string, or a chat as a list of {"role", "content"} messages) and return the
+        new text only. Chat models get their tokenizer's chat template; greedy at temperature 0 (default).
+
+        Example:
+            >>> lm.generate([[{"role": "user", "content": "Translate to Chinese: Good morning"}]])  # doctest: +SKIP
+        """
+        if self.task.pools_features:
+            raise ValueError(f"generate() needs a causal-lm model; this one is {self.task}: use predict() instead")
+        from .generate import generate
+
+        return generate(self, prompts, max_new_tokens=max_new_tokens, temperature=temperature, **options)
+
+    def _require_head(self, what: str) -> None:
+        if not self.task.pools_features:
+            raise ValueError(f"{what}() is for classification/regression models; for a causal-lm use model.generate(prompts)")
+
+    def save(self, directory: str, overwrite: bool = False) -> str:
+        """Save weights (safetensors), tokenizer and ftlab.json; reload with ``ftlab.load_model(directory)``.
+
+        Never deletes a file ftlab did not write: an existing ftlab model folder is replaced atomically (your
+        own files in it are kept); any other non-empty folder is refused unless ``overwrite=True``.
+
+        Example:
+            >>> model.save("models/sentiment")  # doctest: +SKIP
+        """
         from .io import save_model
 
-        return save_model(self, directory)
+        return save_model(self, directory, overwrite=overwrite)
 
     def __repr__(self) -> str:
         return (f"FTModel({self.name!r}, task={self.task!r}, labels={self.labels}, "

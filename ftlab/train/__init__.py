@@ -1,11 +1,13 @@
-"""Training: the Trainer loop, callbacks, schedules, checkpoints and history."""
+"""Training: the Trainer loop (the only one), head-only training on cached features and the LR finder that
+drive it, callbacks, schedules, checkpoints and history."""
 from .cached_head import fit_head
 from .callbacks import Callback, StopTraining
 from .checkpoint import load_checkpoint, save_checkpoint
-from .history import History
+from .history import STOP_REASONS, History
 from .lr_find import LRFinderResult, lr_find
 from .schedules import lr_factor
+from .state import RunState
 from .trainer import NonFiniteLoss, Trainer
 
-__all__ = ["Callback", "History", "LRFinderResult", "NonFiniteLoss", "fit_head", "lr_find", "StopTraining", "Trainer", "load_checkpoint", "lr_factor",
-           "save_checkpoint"]
+__all__ = ["Callback", "History", "LRFinderResult", "NonFiniteLoss", "RunState", "STOP_REASONS", "StopTraining",
+           "Trainer", "fit_head", "load_checkpoint", "lr_factor", "lr_find", "save_checkpoint"]

@@ -9,28 +9,22 @@ Example:
 """
 from __future__ import annotations
 
-import math
-import time
 import warnings
 from typing import Optional
 
 import numpy as np
 import torch
 
+from ..batches import FeatureBatches, TokenBatches, collate, make_batches, pad_token_id, to_device
 from ..config import TrainConfig
-from ..device import autocast, peak_memory_mb, pick_device, resolve_precision
-from ..metrics import classification_scores, regression_scores
-from .batching import TokenizedData, collate, epoch_plan, target_tensor, to_device, tokenize_dataset
-from .evaluation import lower_is_better
+from ..device import autocast, pick_device, resolve_precision
 from .history import History
-from .optim import build_optimizer
-from .packing import batch_layout
-from .schedules import lr_factor
+from .trainer import Trainer
 
 FEATURE_BATCH = 64  # texts per trunk forward while caching (no gradients: larger batches are cheap)
 
 
-def fit_head(model, train_data, val_data=None, config: Optional[TrainConfig] = None) -> History:
+def fit_head(model, train_data, val_data=None, config: Optional[TrainConfig] = None, callbacks: tuple = ()) -> History:
     """Train only ``model``'s head on trunk features computed once (head-only fine-tuning, fast).
 
     **This freezes the model to the head**: it calls ``model.freeze("head")`` (and warns if other groups
@@ -54,6 +48,7 @@ def fit_head(model, train_data, val_data=None, config: Optional[TrainConfig] = N
             weight_decay, max_grad_norm, class_weights, seed, eval_every, early_stopping_* and max_len are
             used. There are no checkpoints (``save_every``/``output_dir`` raise ValueError);
             ``gradient_checkpointing`` and ``compile`` do not apply to a single linear layer.
+        callbacks: :class:`ftlab.Callback` objects, as for the Trainer (a panel can watch and stop it).
 
     Returns:
         A :class:`History` in the Trainer's format: step rows (loss, lr, grad_norm, samples_per_s, …) and
@@ -74,130 +69,44 @@ def fit_head(model, train_data, val_data=None, config: Optional[TrainConfig] = N
     _check_supported(model, cfg)
     device = pick_device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
-    train = tokenize_dataset(model, train_data, cfg.max_len)
-    val = tokenize_dataset(model, val_data, cfg.max_len) if val_data is not None else None
+    train = make_batches(model, train_data, cfg)
+    val = make_batches(model, val_data, cfg) if val_data is not None else None
     _freeze_to_head(model)  # after the data checks: a bad dataset leaves the model as it was
-    module = model.module.to(device)
-    if cfg.class_weights is not None:  # as the Trainer does: the head's loss weighs rare classes up
-        module.class_weights = torch.tensor(cfg.class_weights, dtype=torch.float32)
-    train_x = extract_features(model, train, device, precision)  # (N, H)
-    val_x = extract_features(model, val, device, precision) if val is not None else None
-    torch.manual_seed(cfg.seed)  # same seed point as Trainer: the head's dropout draws match
-    optimizer = build_optimizer(module, cfg, device)
-    history = History()
-    t_head = time.perf_counter()
-    history.stopped_reason = _train_head(model, cfg, optimizer, train, train_x, val, val_x, history)
-    history.train_seconds = time.perf_counter() - t_head  # the head's loop; the one-time trunk pass came before
-    history.peak_memory_mb = peak_memory_mb(device)
-    return history
+    model.module.to(device)
+    train_x = feature_batches(model, train, device, precision)  # the trunk runs once here ...
+    val_x = feature_batches(model, val, device, precision) if val is not None else None
+    return Trainer(cfg, callbacks).fit(model, train_x, val_x)  # ... and never again: the loop trains the head
+
+
+def feature_batches(model, batches: TokenBatches, device: torch.device, precision: str = "fp32") -> FeatureBatches:
+    """Batches of pooled trunk vectors with the same plans (lengths, bucketing) as the token batches."""
+    features = extract_features(model, batches.data, device, precision)  # (N, H)
+    labels = batches.data.task.target_tensor(batches.data.targets).to(device)  # (N,)
+    return FeatureBatches(batches.task, batches.lengths, bucket=batches.bucket, features=features, labels=labels)
 
 
 @torch.no_grad()
-def extract_features(model, data: TokenizedData, device: torch.device, precision: str = "fp32") -> torch.Tensor:
+def extract_features(model, data, device: torch.device, precision: str = "fp32") -> torch.Tensor:
     """Pooled trunk vectors for every example, in the data's order, with the trunk in eval mode.  -> (N, H)
 
     Batches are sorted by length so each is padded only to neighbours of similar length.
     """
+
     module = model.module
     was_training = module.training
     module.eval()  # no dropout: the features are a fixed function of the text
     order = np.argsort(data.lengths, kind="stable")
-    pad = model.tokenizer.pad_token_id or 0
+    pad = pad_token_id(model.tokenizer)
     features = torch.empty((len(data), module.config.hidden_size), device=device)  # (N, H)
-    for i in range(0, len(order), FEATURE_BATCH):
-        rows = order[i:i + FEATURE_BATCH].tolist()
-        batch = to_device(collate(data, rows, pad), device)
-        with autocast(device, precision):
-            features[rows] = module.pool(batch["input_ids"], batch["attention_mask"]).float()  # (B, H)
-    module.train(was_training)
+    try:
+        for i in range(0, len(order), FEATURE_BATCH):
+            rows = order[i:i + FEATURE_BATCH].tolist()
+            batch = to_device(collate(data, rows, pad), device)
+            with autocast(device, precision):
+                features[rows] = module.pool(batch["input_ids"], batch["attention_mask"]).float()  # (B, H)
+    finally:
+        module.train(was_training)
     return features
-
-
-def _train_head(model, cfg: TrainConfig, optimizer, train: TokenizedData, train_x: torch.Tensor,
-                val: Optional[TokenizedData], val_x: Optional[torch.Tensor], history: History) -> str:
-    """The Trainer's loop on cached features: same epoch plans, loss / grad_accum_steps, clipping and schedule."""
-    module, head, device = model.module, model.module.head, train_x.device
-    targets, lengths = target_tensor(train).to(device), train.lengths
-    params = [p for p in head.parameters() if p.requires_grad]
-    steps_per_epoch = len(epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False))
-    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
-    _, bucket = batch_layout(module, cfg)  # the Trainer's batches, example for example
-    step, epoch, best, since_best, reason = 0, 0, None, 0, "completed"
-    module.train()  # only the head's dropout is active here; the trunk never runs again
-    while step < total and reason == "completed":
-        plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch, bucket)
-        for i, step_rows in enumerate(plan):
-            t0 = time.perf_counter()
-            loss_sum = torch.zeros((), device=device)
-            for rows in step_rows:
-                loss = module.forward_features(train_x[rows], targets[rows])["loss"]  # (B, H) -> scalar
-                (loss / len(step_rows)).backward()
-                loss_sum += loss.detach() / len(step_rows)
-            norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm else _norm(params)
-            loss_value, grad_norm = torch.stack([loss_sum, norm.to(loss_sum)]).tolist()  # one host sync per step
-            if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
-                optimizer.zero_grad(set_to_none=True)  # nothing was applied: the head keeps its last good weights
-                warnings.warn(f"fit_head stopped: loss {loss_value}, gradient norm {grad_norm} at step {step + 1}. "
-                              f"Try a lower lr (now {cfg.lr}) or warmup_steps.")
-                reason = "non-finite loss"
-                break
-            factor = lr_factor(step, total, cfg.warmup_steps, cfg.scheduler)
-            for group in optimizer.param_groups:
-                group["lr"] = group["base_lr"] * factor
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            dt = time.perf_counter() - t0
-            if step % cfg.log_every == 0 or step == total:
-                history.steps.append({"step": step, "epoch": epoch + (i + 1) / len(plan), "loss": loss_value,
-                                      "lr": cfg.lr * factor, "grad_norm": grad_norm,
-                                      "samples_per_s": sum(len(r) for r in step_rows) / dt,
-                                      "tokens_per_s": sum(lengths[r] for rs in step_rows for r in rs) / dt,
-                                      "memory_mb": peak_memory_mb(device)})
-            if val is not None and (i + 1 == len(plan) or step == total or (cfg.eval_every and step % cfg.eval_every == 0)):
-                best, since_best = _evaluate(model, cfg, val, val_x, step, epoch, history, best, since_best)
-                if cfg.early_stopping_patience and since_best >= cfg.early_stopping_patience:
-                    reason = "early stopping"
-                    break
-            if step >= total:
-                break
-        epoch += 1
-    if best is not None and cfg.early_stopping_patience:
-        head.load_state_dict(best[1])  # keep the best validation weights, as the Trainer does
-    return reason
-
-
-def _evaluate(model, cfg, val, val_x, step, epoch, history, best, since_best):
-    row = {"step": step, "epoch": epoch} | score_features(model, val, val_x)
-    history.evals.append(row)
-    metric = cfg.early_stopping_metric
-    if metric not in row:
-        raise ValueError(f"TrainConfig.early_stopping_metric={metric!r} is not computed for this task; choose from {sorted(row)}")
-    value = row[metric]
-    if best is None or (value < best[0] if lower_is_better(metric) else value > best[0]):
-        history.best_step, history.best_metric = step, value
-        return (value, {k: v.detach().clone() for k, v in model.module.head.state_dict().items()}), 0
-    return best, since_best + 1
-
-
-@torch.no_grad()
-def score_features(model, data: TokenizedData, features: torch.Tensor) -> dict:
-    """val_loss plus accuracy/macro_f1 (classification) or mse/rmse/mae/r2 (regression) from cached features."""
-    module = model.module
-    was_training = module.training
-    module.eval()
-    out = module.forward_features(features, target_tensor(data).to(features.device))
-    module.train(was_training)
-    y = np.asarray(data.targets)
-    if data.task == "regression":
-        return {"val_loss": float(out["loss"])} | regression_scores(y, out["logits"].squeeze(-1).float().cpu().numpy())
-    scores = classification_scores(y, out["logits"].argmax(-1).cpu().numpy(), model.labels)
-    return {"val_loss": float(out["loss"]), "accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
-
-
-def _norm(params: list) -> torch.Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.tensor(0.0)
 
 
 def _freeze_to_head(model) -> None:
@@ -210,7 +119,7 @@ def _freeze_to_head(model) -> None:
 
 
 def _check_supported(model, cfg: TrainConfig) -> None:
-    if model.task not in ("classification", "regression"):
+    if not model.task.pools_features:
         raise ValueError(f"fit_head trains a classification/regression head on pooled features; this model's task is "
                          f"{model.task!r}. Train causal-lm models with ftlab.Trainer")
     if cfg.class_weights is not None and (model.task != "classification" or len(cfg.class_weights) != len(model.labels)):

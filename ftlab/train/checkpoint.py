@@ -5,8 +5,11 @@ Layout of ``output_dir``::
     checkpoint-000120/   model.safetensors, optimizer.safetensors, state.json, history.json
     latest               the name of the newest complete checkpoint
 
-A checkpoint is written into a hidden temp folder and renamed into place; ``latest`` is replaced the
-same way. A process killed mid-write leaves the previous checkpoint and ``latest`` untouched.
+A checkpoint is written into a hidden temp folder and renamed into place under a name no other folder
+has; ``latest`` is then replaced atomically, and only after that are older checkpoints pruned — so
+``latest`` names a complete checkpoint at every instant, and a process killed mid-write leaves the
+previous checkpoint and ``latest`` untouched. Pruning deletes only checkpoints of the *same run* (each
+state.json records its run id), never folders another run or another tool wrote.
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from safetensors.torch import load_file, save_file
 from .history import History
 
 FORMAT = "ftlab-checkpoint"
-KEEP = 2  # newest checkpoints kept; older ones are deleted after a successful write
+KEEP = 2  # newest checkpoints of a run kept; its older ones are deleted after a successful write
+TMP_PREFIX = ".ftlab-tmp-"  # ftlab's own temp folders: the only hidden folders it ever removes
 
 
 def fingerprint(module: torch.nn.Module) -> str:
@@ -45,28 +49,34 @@ def check_writable(directory: str) -> None:
 
 
 def save_checkpoint(directory: str, module: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                    state: dict, history: History) -> Path:
-    """Write checkpoint-<step> atomically and point ``latest`` at it."""
+                    state: dict, history: History, run_id: str = "") -> Path:
+    """Write checkpoint-<step> atomically, point ``latest`` at it, then prune this run's older checkpoints."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
-    name = f"checkpoint-{state['step']:06d}"
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=TMP_PREFIX))
     weights = {k: v.detach().contiguous().cpu().clone() for k, v in module.state_dict().items()}
     save_file(weights, str(tmp / "model.safetensors"))
     opt_tensors, opt_meta = _flatten_optimizer(optimizer)
     opt_tensors["rng.torch"] = torch.get_rng_state()
     save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
-    meta = {"format": FORMAT, "fingerprint": fingerprint(module), "optimizer": opt_meta, **state}
+    meta = {"format": FORMAT, "fingerprint": fingerprint(module), "run_id": run_id, "optimizer": opt_meta, **state}
     (tmp / "state.json").write_text(json.dumps(meta))
     (tmp / "history.json").write_text(history.to_json())
     _fsync_dir(tmp)
-    final = root / name
-    if final.exists():
-        shutil.rmtree(final)
+    final = _free_name(root, f"checkpoint-{state['step']:06d}")  # never replace a folder in place: latest may name it
     os.replace(tmp, final)
-    _atomic_write(root / "latest", name)
-    _prune(root, keep=KEEP)
+    _atomic_write(root / "latest", final.name)
+    _prune(root, run_id, keep=KEEP)
     return final
+
+
+def _free_name(root: Path, name: str) -> Path:
+    """``root/name``, or ``root/name-2``, ``-3``… when that exists (a rerun at the same step, another tool's folder)."""
+    candidate, n = root / name, 1
+    while candidate.exists():
+        n += 1
+        candidate = root / f"{name}-{n}"
+    return candidate
 
 
 def load_checkpoint(directory: str, module: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> tuple[dict, History]:
@@ -145,9 +155,29 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fh.fileno())
 
 
-def _prune(root: Path, keep: int) -> None:
-    ckpts = sorted(p for p in root.glob("checkpoint-*") if p.is_dir())
-    for old in ckpts[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
-    for tmp in root.glob(".tmp-*"):  # leftovers of a killed writer
+def read_run(path: Path) -> "tuple[str, int] | None":
+    """(run id, step) of an ftlab checkpoint folder, or None for anything else (another tool's folder)."""
+    try:
+        meta = json.loads((path / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or not isinstance(meta.get("step"), int):
+        return None
+    return str(meta.get("run_id", "")), meta["step"]
+
+
+def _prune(root: Path, run_id: str, keep: int) -> None:
+    """Delete this run's checkpoints beyond the newest ``keep`` (never the one ``latest`` names), and ftlab's
+    own temp folders left by a killed writer. Other runs' and other tools' folders are never touched."""
+    latest = (root / "latest").read_text().strip() if (root / "latest").exists() else None
+    mine = []
+    for path in root.glob("checkpoint-*"):
+        info = read_run(path) if path.is_dir() else None
+        if run_id and info is not None and info[0] == run_id:
+            mine.append((info[1], path.stat().st_mtime_ns, path))
+    mine.sort()  # by step, then by write time: the run's own record, not name order
+    for _, _, old in mine[:-keep]:
+        if old.name != latest:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in root.glob(f"{TMP_PREFIX}*"):  # leftovers of a killed writer
         shutil.rmtree(tmp, ignore_errors=True)

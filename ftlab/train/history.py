@@ -13,13 +13,22 @@ from typing import Optional
 import pandas as pd
 
 
+# Every reason the Trainer itself sets (a callback's StopTraining("...") message is kept as given):
+STOP_REASONS = ("completed",        # ran every planned step (epochs or max_steps)
+                "early stopping",   # validation stopped improving; the best weights were restored
+                "stop requested",   # trainer.request_stop(), e.g. the dashboard's Stop button
+                "interrupted",      # Ctrl-C / the kernel's interrupt
+                "non-finite loss",  # NaN/inf loss or gradient; the last good weights were restored
+                "out of memory")    # an allocation failed; advice on what to shrink was given
+
+
 @dataclass
 class History:
     """Per-step rows (loss, lr, grad_norm, samples_per_s, tokens_per_s, memory) and per-eval rows (metrics)."""
 
     steps: list[dict] = field(default_factory=list)
     evals: list[dict] = field(default_factory=list)
-    stopped_reason: str = ""  # "", "completed", "max_steps", "interrupted", "stop requested", "early stopping", "non-finite loss"
+    stopped_reason: str = ""  # "" before any fit; then one of STOP_REASONS, or the message of a callback's StopTraining
     best_step: Optional[int] = None  # step of the best eval (early stopping restores its weights)
     best_metric: Optional[float] = None
     peak_memory_mb: float = 0.0

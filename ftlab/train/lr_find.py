@@ -5,7 +5,8 @@ same factor every optimizer step, and record the loss. At first nothing happens 
 move the weights), then the loss falls faster and faster, then it turns and explodes. A good peak lr
 lies on the steep descent, well before the bottom: at the bottom the lr is already about to be too big.
 
-The sweep really trains, so :func:`lr_find` copies the weights first and **always** puts them back
+The sweep is the Trainer's own loop (:class:`ftlab.Trainer`) with an exponential lr schedule and a callback
+that stops on divergence, as fastai does. It really trains, so :func:`lr_find` copies the weights first and **always** puts them back
 (also after an error or a Ctrl-C): the model you pass in is unchanged afterwards, ready for
 ``Trainer(config.replace(lr=result.suggestion)).fit(...)``.
 
@@ -25,10 +26,8 @@ import pandas as pd
 import torch
 
 from ..config import TrainConfig
-from ..device import autocast, pick_device, resolve_precision
-from .batching import TokenizedData, collate, epoch_plan, tokenize_dataset
-from .optim import build_optimizer
-from .packing import batch_layout, collate_packed
+from .callbacks import Callback, StopTraining
+from .trainer import Trainer
 
 MIN_SPAN = 0.1  # a minimum in the first or last 10% of the sweep means the range did not bracket it
 
@@ -139,11 +138,10 @@ def lr_find(model, train_data, config: Optional[TrainConfig] = None, start_lr: f
     _check_args(cfg, start_lr, end_lr, num_steps, smooth, diverge_factor)
     if len(train_data) == 0:
         raise ValueError("lr_find: train_data is empty; pass a dataset with at least one row")
-    data = tokenize_dataset(model, train_data, cfg.max_len)
     lrs = [start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)) for i in range(num_steps)]
     saved = _snapshot(model)
     try:
-        raw, stopped = _sweep(model, data, cfg, lrs, smooth, diverge_factor)
+        raw, stopped = _sweep(model, train_data, cfg, lrs, smooth, diverge_factor)
     finally:
         _restore(model, saved)
     if not raw:
@@ -189,60 +187,35 @@ def _warn_if_not_bracketed(smoothed: list[float], num_steps: int, start_lr: floa
 
 
 # ---- the sweep and the snapshot that undoes it ------------------------------------------------------
-def _sweep(model, data: TokenizedData, cfg: TrainConfig, lrs: list[float], smooth: float,
+class _DivergenceStop(Callback):
+    """Stops the sweep once the running average of the loss exceeds ``factor`` x its lowest value so far."""
+
+    def __init__(self, smooth: float, factor: float):
+        self.smooth, self.factor = smooth, factor
+        self.avg, self.best, self.n = 0.0, math.inf, 0
+
+    def on_step_end(self, trainer, row: dict) -> None:
+        self.n += 1
+        self.avg = (1 - self.smooth) * self.avg + self.smooth * row["loss"]
+        running = self.avg / (1 - (1 - self.smooth) ** self.n)  # = running_average(raw, smooth)[-1], kept online
+        self.best = min(self.best, running)
+        if running > self.factor * self.best:
+            raise StopTraining("diverged")
+
+
+def _sweep(model, train_data, cfg: TrainConfig, lrs: list[float], smooth: float,
            diverge_factor: float) -> tuple[list[float], bool]:
-    """Train one step per lr; returns the raw losses and whether the loss diverged before the last lr."""
-    device = pick_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
-    module = model.module.to(device)
-    torch.manual_seed(cfg.seed)
-    if cfg.class_weights is not None:
-        if model.task != "classification" or len(cfg.class_weights) != len(model.labels):
-            raise ValueError(f"TrainConfig.class_weights has {len(cfg.class_weights)} values; the model has labels {model.labels}")
-        module.class_weights = torch.tensor(cfg.class_weights, dtype=torch.float32)
-    optimizer = build_optimizer(module, cfg, device)
-    ratios = [g["base_lr"] / cfg.lr for g in optimizer.param_groups]  # layer_lr_decay: lower layers get less
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-    trainable = [p for p in module.parameters() if p.requires_grad]
-    pad_id, avg, best = model.tokenizer.pad_token_id or 0, 0.0, math.inf
-    raw: list[float] = []
-    module.train()
-    packed, bucket = batch_layout(module, cfg)
-    for i, (lr, step_rows) in enumerate(zip(lrs, _cycle_batches(data, cfg, bucket))):
-        for group, ratio in zip(optimizer.param_groups, ratios):
-            group["lr"] = lr * ratio
-        loss_sum = torch.zeros((), device=device)
-        for rows in step_rows:  # grad_accum_steps micro-batches
-            batch = collate_packed(data, rows, pad_id, cfg.max_len) if packed else collate(data, rows, pad_id)
-            batch = {k: v.to(device) for k, v in batch.items()}  # (B, T) + labels; packed: (R, T) rows
-            with autocast(device, precision):
-                loss = module(**batch)["loss"]
-            scaler.scale(loss / len(step_rows)).backward()
-            loss_sum += loss.detach().float() / len(step_rows)
-        loss_value = float(loss_sum)
-        if not math.isfinite(loss_value):
-            return raw, True
-        scaler.unscale_(optimizer)
-        if cfg.max_grad_norm:
-            torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
-        scaler.step(optimizer)
-        scaler.update()
-        optimizer.zero_grad(set_to_none=True)
-        raw.append(loss_value)
-        avg = (1 - smooth) * avg + smooth * loss_value
-        running = avg / (1 - (1 - smooth) ** (i + 1))  # = running_average(raw, smooth)[-1], kept online
-        best = min(best, running)
-        if running > diverge_factor * best:
-            return raw, True
-    return raw, False
-
-
-def _cycle_batches(data: TokenizedData, cfg: TrainConfig, bucket: bool):
-    """Optimizer steps (lists of micro-batches) of epoch 0, 1, 2, … — the same plans the Trainer uses."""
-    epoch = 0
-    while True:
-        yield from epoch_plan(data.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, epoch, bucket)
-        epoch += 1
+    """One Trainer step per lr (the Trainer's own loop, with an exponential schedule and a divergence stop);
+    returns the raw losses and whether the sweep ended before the last lr."""
+    sweep_cfg = cfg.replace(lr=lrs[0], max_steps=len(lrs), warmup_steps=0, scheduler="constant", log_every=1,
+                            eval_every=None, early_stopping_patience=None, save_every=None, output_dir=None,
+                            progress="off")
+    trainer = Trainer(sweep_cfg, callbacks=[_DivergenceStop(smooth, diverge_factor)],
+                      lr_schedule=lambda step, total: lrs[step] / lrs[0])  # lr_i = start * (end/start)^(i/(n-1))
+    with warnings.catch_warnings():  # a NaN at a huge lr is the expected end of a sweep, not news
+        warnings.filterwarnings("ignore", message="Training stopped: (loss|gradient norm) became")
+        history = trainer.fit(model, train_data)
+    return [row["loss"] for row in history.steps], history.stopped_reason != "completed"
 
 
 def _snapshot(model) -> dict:

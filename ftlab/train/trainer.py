@@ -15,23 +15,25 @@ import math
 import signal
 import threading
 import time
+import uuid
 import warnings
-from typing import Optional
+from contextlib import nullcontext
+from typing import Callable, Optional
 
 import torch
 
+from ..batches import make_batches, to_device
 from ..config import TrainConfig
 from ..device import (accelerate_precision, autocast, is_out_of_memory, oom_advice, peak_memory_mb, pick_device,
                       release_cached_memory, resolve_precision)
-from .batching import collate, epoch_plan, to_device, tokenize_dataset
+from ..eval import lower_is_better, validate
 from .callbacks import StopTraining, fire
 from .checkpoint import check_writable, load_checkpoint, save_checkpoint
-from .evaluation import lower_is_better, validate
 from .history import History
 from .optim import build_optimizer
-from .packing import batch_layout, collate_packed
 from .progress import make_progress
 from .schedules import lr_factor
+from .state import RunState, describe_change, optimizer_signature
 
 
 class NonFiniteLoss(Exception):
@@ -39,23 +41,33 @@ class NonFiniteLoss(Exception):
 
 
 class Trainer:
-    """Fits an :class:`ftlab.FTModel`. Calling ``fit`` again after a stop continues where it stopped;
-    ``reset()`` starts over. ``request_stop()`` (thread-safe, used by the Stop button) ends training
+    """Fits an :class:`ftlab.FTModel`: the one training loop of ftlab (``fit_head`` and ``lr_find`` drive it too).
+
+    Calling ``fit`` again after a stop continues where it stopped; after a run that completed, ``fit``
+    starts a new run (step 0, fresh History) from the model's current weights; ``reset()`` forgets
+    progress at any time. A TrainConfig or trainable-parameter change between two fits always reaches
+    the optimizer: it is rebuilt (with a warning, since Adam's moments start over), so History logs what
+    the optimizer really did. ``request_stop()`` (thread-safe, used by the Stop button) ends training
     after the current step, keeping the model and the history. A NaN/inf loss or gradient restores the
     last good weights; running out of memory (GPU or CPU) stops with advice on what to shrink — both
-    warn, set ``history.stopped_reason`` and leave the kernel running."""
+    warn, set ``history.stopped_reason`` and leave the kernel running.
 
-    def __init__(self, config: Optional[TrainConfig] = None, callbacks: tuple = ()):
+    ``lr_schedule`` (optional) replaces the configured schedule: a function ``(step, total_steps) -> factor``
+    on the peak lr (``lr_find`` uses an exponential one).
+    """
+
+    def __init__(self, config: Optional[TrainConfig] = None, callbacks: tuple = (),
+                 lr_schedule: Optional[Callable[[int, int], float]] = None):
         self.config = config or TrainConfig()
         self.callbacks = list(callbacks)
+        self.lr_schedule = lr_schedule
         self.reset()
 
     def reset(self) -> None:
         """Forget progress: the next fit starts at step 0 with a fresh optimizer."""
-        self.history = History()
-        self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "total_steps": 0}
+        self.reset_progress()
         self.optimizer: Optional[torch.optim.Optimizer] = None
-        self._model_id: Optional[int] = None
+        self._signature: Optional[tuple] = None
         self._stop = threading.Event()
         self.running = False
 
@@ -69,50 +81,49 @@ class Trainer:
         Args:
             model: an FTModel from :func:`ftlab.load_model`.
             train_data, val_data: ``datasets.Dataset`` with a text column and the model's target column
-                (or pre-tokenized ``input_ids``/``labels`` for causal LM).
-            resume_from: a checkpoint folder (or an ``output_dir``) to continue from.
+                (or pre-tokenized ``input_ids``/``labels`` for causal LM), or batches from ``ftlab.batches``.
+            resume_from: a checkpoint folder (or an ``output_dir``) to continue from; the configured lr and
+                weight decay apply from there on (the checkpoint's are replaced, with a warning if they differ).
 
         Returns:
             The :class:`History` (also at ``trainer.history``), kept when training is interrupted.
         """
         cfg = self.config
+        if self.running:
+            raise RuntimeError("This Trainer is already running a fit (e.g. from the dashboard); stop it first")
         self._stop.clear()  # here, not after tokenization: a Stop pressed while data is prepared still counts
         if cfg.output_dir:
             check_writable(cfg.output_dir)
         device = pick_device(cfg.device)
         precision = resolve_precision(cfg.precision, device)
-        train = tokenize_dataset(model, train_data, cfg.max_len)
-        val = tokenize_dataset(model, val_data, cfg.max_len) if val_data is not None else None
+        train = make_batches(model, train_data, cfg)  # tokenized once per dataset (cached): ftlab/batches
+        val = make_batches(model, val_data, cfg) if val_data is not None else None
+        if self.history.stopped_reason in ("completed", "early stopping"):
+            self.reset_progress()  # a finished run is not continued: this fit is a new run from the current weights
         self._prepare(model, device, precision)
         if resume_from:
-            self.state, self.history = load_checkpoint(resume_from, model.module, self.optimizer)
-            self.state = {k: self.state[k] for k in ("step", "epoch", "batch_in_epoch", "total_steps")}
-        acc, module, opt = self.accelerator, self.prepared_module, self.optimizer
+            self._resume(resume_from, model)
+        acc, module, opt, state = self.accelerator, self.prepared_module, self.optimizer, self.state
         rank, world = acc.process_index, acc.num_processes
-        steps_per_epoch = len(epoch_plan(train.lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed, 0, False, rank, world))
+        steps_per_epoch = train.steps_per_epoch(cfg, world)
+        if steps_per_epoch == 0:
+            raise ValueError(f"The training data gives no optimizer step: {len(train)} rows for {world} processes")
         total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
-        self.state["total_steps"] = total
-        pad_id, lengths = model.tokenizer.pad_token_id or 0, train.lengths
-        # packing keeps the sampler's random batches and drops their padding (ftlab/train/packing.py); where a
-        # model cannot pack, bucketing by length is the fallback that saves padding
-        packed, bucket = batch_layout(model.module, cfg)
-        if cfg.pack_sequences and not packed:
-            warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention; "
-                          "this model's batches are padded instead")
+        state.total_steps = total
+        schedule = self.lr_schedule or (lambda step, n: lr_factor(step, n, cfg.warmup_steps, cfg.scheduler))
         trainable = [p for p in module.parameters() if p.requires_grad]
         last_good = [p.detach().clone() for p in trainable]  # weights before the latest update (NaN guard)
         best = None  # (metric, step, {name: tensor}) for early stopping
         evals_since_best = 0
         self.running, reason = True, "completed"
-        progress = make_progress(total, cfg.progress, initial=self.state["step"])
-        fire(self.callbacks, "on_fit_start", self, model)
+        progress = make_progress(total, cfg.progress, initial=state.step)
         t_start, restore_sigint = time.perf_counter(), self._install_sigint()
         try:
+            fire(self.callbacks, "on_fit_start", self, model)  # inside try: a StopTraining here ends the fit cleanly
             module.train()
-            while self.state["step"] < total:
-                plan = epoch_plan(lengths, cfg.batch_size, cfg.grad_accum_steps, cfg.seed,  # packing: random batches
-                                  self.state["epoch"], bucket, rank, world)
-                for step_rows in plan[self.state["batch_in_epoch"]:]:
+            while state.step < total:
+                plan = train.plan(cfg, state.epoch, rank, world)  # packing: random batches; padded: length buckets
+                for step_rows in plan[state.batch_in_epoch:]:
                     if self._stop.is_set():
                         raise StopTraining(self._stop_reason)
                     t0 = time.perf_counter()
@@ -120,52 +131,51 @@ class Trainer:
                     loss_sum = torch.zeros((), device=acc.device)  # summed on the device: no host sync per micro-batch
                     n_tokens, n_samples = 0, 0
                     for i, rows in enumerate(step_rows):
-                        batch = collate_packed(train, rows, pad_id, cfg.max_len) if packed else collate(train, rows, pad_id)
-                        batch = to_device(batch, acc.device)  # (B, T) tensors + labels; packed: (R, T) rows
+                        batch = to_device(train.collate(rows), acc.device)  # (B, T) + labels; packed (R, T); features (B, H)
                         sync = i == len(step_rows) - 1  # DDP all-reduces gradients only on the last micro-batch
-                        with acc.no_sync(module) if not sync else _null(), autocast(device, precision):
+                        with acc.no_sync(module) if not sync else nullcontext(), autocast(device, precision):
                             loss = module(**batch)["loss"]
                         acc.backward(loss / len(step_rows))
                         loss_sum += loss.detach() / len(step_rows)
-                        n_tokens += sum(lengths[r] for r in rows)  # real tokens, counted on the host
+                        n_tokens += sum(train.lengths[r] for r in rows)  # real tokens, counted on the host
                         n_samples += len(rows)
                     # -- clip, check, schedule, update
                     grad_norm = acc.clip_grad_norm_(trainable, cfg.max_grad_norm) if cfg.max_grad_norm else _grad_norm(trainable)
                     # the step's one host sync: a GPU runs ahead of Python until here
                     loss_value, grad_norm = torch.stack([loss_sum.float(), torch.as_tensor(grad_norm).to(loss_sum)]).tolist()
                     if not math.isfinite(loss_value):  # raised before opt.step: the NaN never reaches the weights
-                        raise NonFiniteLoss(f"loss became {loss_value} at step {self.state['step'] + 1}")
+                        raise NonFiniteLoss(f"loss became {loss_value} at step {state.step + 1}")
                     if not math.isfinite(grad_norm) and precision != "fp16":  # fp16's scaler skips such steps itself
-                        raise NonFiniteLoss(f"gradient norm became {grad_norm} at step {self.state['step'] + 1}")
-                    factor = lr_factor(self.state["step"], total, cfg.warmup_steps, cfg.scheduler)
+                        raise NonFiniteLoss(f"gradient norm became {grad_norm} at step {state.step + 1}")
+                    factor = schedule(state.step, total)  # a pure function of the step: nothing to save or restore
                     for group in opt.param_groups:
                         group["lr"] = group["base_lr"] * factor
                     torch._foreach_copy_(last_good, [p.detach() for p in trainable])  # ~1% of a CPU step; see RESULTS.md
                     opt.step()
                     opt.zero_grad(set_to_none=True)
-                    self.state["step"] += 1
-                    self.state["batch_in_epoch"] += 1
+                    state.step += 1
+                    state.batch_in_epoch += 1
                     # -- log, evaluate, checkpoint
                     dt = time.perf_counter() - t0
-                    row = {"step": self.state["step"], "epoch": self.state["epoch"] + self.state["batch_in_epoch"] / len(plan),
+                    row = {"step": state.step, "epoch": state.epoch + state.batch_in_epoch / len(plan),
                            "loss": loss_value, "lr": cfg.lr * factor, "grad_norm": grad_norm,
                            "samples_per_s": n_samples * world / dt, "tokens_per_s": n_tokens * world / dt,
                            "memory_mb": peak_memory_mb(device)}
-                    if self.state["step"] % cfg.log_every == 0 or self.state["step"] == total:
+                    if state.step % cfg.log_every == 0 or state.step == total:
                         self.history.steps.append(row)
                     progress.update(1, {"loss": round(loss_value, 4)})
                     fire(self.callbacks, "on_step_end", self, row)
-                    end_of_epoch = self.state["batch_in_epoch"] == len(plan)
-                    if val is not None and (end_of_epoch or (cfg.eval_every and self.state["step"] % cfg.eval_every == 0)):
+                    end_of_epoch = state.batch_in_epoch == len(plan)
+                    if val is not None and (end_of_epoch or (cfg.eval_every and state.step % cfg.eval_every == 0)):
                         best, evals_since_best = self._evaluate(model, val, device, precision, best, evals_since_best)
-                    if cfg.save_every and self.state["step"] % cfg.save_every == 0 and acc.is_main_process:
-                        save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, dict(self.state), self.history)
-                    if self.state["step"] >= total:
+                    if cfg.save_every and state.step % cfg.save_every == 0 and acc.is_main_process:
+                        self._save(module)
+                    if state.step >= total:
                         break
-                if self.state["batch_in_epoch"] >= len(plan):
-                    self.state["epoch"] += 1
-                    self.state["batch_in_epoch"] = 0
-            if val is not None and (not self.history.evals or self.history.evals[-1]["step"] != self.state["step"]):
+                if state.batch_in_epoch >= len(plan):
+                    state.epoch += 1
+                    state.batch_in_epoch = 0
+            if val is not None and (not self.history.evals or self.history.evals[-1]["step"] != state.step):
                 best, evals_since_best = self._evaluate(model, val, device, precision, best, evals_since_best)
         except KeyboardInterrupt:
             reason = "interrupted"
@@ -176,7 +186,7 @@ class Trainer:
                 raise
             reason = "out of memory"
             batch = loss = None  # noqa: F841 -- a backward that failed half-way leaves its graph on `loss`: let it go
-            warnings.warn(f"Training stopped: {oom_advice(err, cfg, self.state['step'] + 1)}")
+            warnings.warn(f"Training stopped: {oom_advice(err, cfg, state.step + 1)}")
         except NonFiniteLoss as err:
             with torch.no_grad():
                 torch._foreach_copy_(trainable, last_good)
@@ -199,22 +209,42 @@ class Trainer:
         self.history.train_seconds += time.perf_counter() - t_start
         self.history.peak_memory_mb = max(self.history.peak_memory_mb, peak_memory_mb(device))
         if cfg.output_dir and acc.is_main_process and reason in ("completed", "early stopping"):
-            save_checkpoint(cfg.output_dir, acc.unwrap_model(module), opt, dict(self.state), self.history)
+            self._save(module)
         fire(self.callbacks, "on_fit_end", self, self.history)
         return self.history
 
     # ---- pieces of the loop kept out of its way --------------------------------------------------
     _stop_reason = "stop requested"
 
+    def reset_progress(self) -> None:
+        """Start the next fit at step 0 with a fresh History, keeping the optimizer if nothing changed."""
+        self.history, self.state = History(), RunState()
+        self.run_id = uuid.uuid4().hex[:12]  # checkpoints record it: pruning touches only this run's own
+        self._saved_at: Optional[tuple] = None
+
+    def _save(self, module) -> None:
+        """A checkpoint of this run, unless one was just written for the same step and the same evals."""
+        mark = (self.state.step, len(self.history.evals))
+        if mark != self._saved_at:
+            save_checkpoint(self.config.output_dir, self.accelerator.unwrap_model(module), self.optimizer,
+                            self.state.to_dict(), self.history, self.run_id)
+            self._saved_at = mark
+
     def _prepare(self, model, device: torch.device, precision: str) -> None:
-        """Accelerator, optimizer and device placement, once per model (a second fit continues)."""
+        """Accelerator, optimizer and device placement: built once, rebuilt when the model, its trainable
+        parameters or an optimizer-relevant TrainConfig field changed since the last fit."""
         from accelerate import Accelerator
 
         cfg = self.config
-        if self._model_id == id(model) and self.optimizer is not None:
+        signature = optimizer_signature(model, cfg)
+        if signature == self._signature and self.optimizer is not None:
             return
-        if self._model_id is not None:
-            self.reset()
+        if self._signature is not None:
+            if self._signature[:2] != signature[:2]:
+                self.reset_progress()  # another model: a new run
+            else:  # same model, same run: continue it with an optimizer that matches what the user set
+                warnings.warn(f"Trainer.fit: {describe_change(self._signature, signature)}; a new optimizer was "
+                              f"built for it (its moment estimates start over)", stacklevel=3)
         torch.manual_seed(cfg.seed)
         self.accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision=accelerate_precision(precision))
         if cfg.gradient_checkpointing:
@@ -222,16 +252,29 @@ class Trainer:
         if cfg.class_weights is not None:
             if model.task != "classification" or len(cfg.class_weights) != len(model.labels):
                 raise ValueError(f"TrainConfig.class_weights has {len(cfg.class_weights)} values; the model has labels {model.labels}")
-            model.module.class_weights = torch.tensor(cfg.class_weights, dtype=torch.float32)
+        model.module.class_weights = None if cfg.class_weights is None else torch.tensor(cfg.class_weights, dtype=torch.float32)
         optimizer = build_optimizer(model.module, cfg, device)
         module, self.optimizer = self.accelerator.prepare(model.module, optimizer)
         self.prepared_module = torch.compile(module) if cfg.compile else module
-        self._model_id = id(model)
+        self._signature = signature
+
+    def _resume(self, resume_from: str, model) -> None:
+        """Load a checkpoint's weights, optimizer moments, RNG, state and history; keep the configured lrs."""
+        configured = [{k: g[k] for k in ("lr", "base_lr", "weight_decay")} for g in self.optimizer.param_groups]
+        meta, self.history = load_checkpoint(resume_from, model.module, self.optimizer)
+        self.state = RunState.from_dict(meta)
+        self.run_id = meta.get("run_id") or self.run_id  # the resumed run goes on pruning its own checkpoints
+        saved_lrs = [g["base_lr"] for g in self.optimizer.param_groups]
+        for group, values in zip(self.optimizer.param_groups, configured):
+            group.update(values)  # what History logs (cfg.lr * factor) is what the optimizer uses
+        if any(not math.isclose(a, b["base_lr"]) for a, b in zip(saved_lrs, configured)):
+            warnings.warn(f"resume_from: the checkpoint trained with lr {saved_lrs[0]:g}; continuing with "
+                          f"TrainConfig.lr={self.config.lr:g} as configured", stacklevel=3)
 
     def _evaluate(self, model, val, device, precision, best, evals_since_best):
         cfg = self.config
-        row = {"step": self.state["step"], "epoch": self.state["epoch"]}
-        row |= validate(model, val, max(cfg.batch_size, 32), device, precision, self.prepared_module)
+        row = {"step": self.state.step, "epoch": self.state.epoch}
+        row |= validate(self.prepared_module, val, model.labels, device, precision, max(cfg.batch_size, 32))
         metric = cfg.early_stopping_metric
         if metric not in row:
             raise ValueError(f"TrainConfig.early_stopping_metric={metric!r} is not computed for this task; choose from {sorted(row)}")
@@ -239,8 +282,8 @@ class Trainer:
         better = best is None or (value < best[0] if lower_is_better(metric) else value > best[0])
         if better:
             trainable = {n: p.detach().cpu().clone() for n, p in self.prepared_module.named_parameters() if p.requires_grad}
-            best, evals_since_best = (value, self.state["step"], trainable), 0
-            self.history.best_step, self.history.best_metric = self.state["step"], value
+            best, evals_since_best = (value, self.state.step, trainable), 0
+            self.history.best_step, self.history.best_metric = self.state.step, value
         else:
             evals_since_best += 1
         self.history.evals.append(row)
@@ -268,14 +311,6 @@ class Trainer:
             self._stop_reason = "stop requested"
 
         return restore
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _grad_norm(params: list) -> torch.Tensor:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import torch
 
-from .batching import TokenizedData, target_tensor
+from .collate import target_tensor
+from .tokens import TokenizedData
 
 
 def batch_layout(module, config) -> tuple[bool, bool]:
