@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from ..config import IGNORE_INDEX
-from ..train.packing import pack_rows
+from ..batches.packing import pack_rows
 
 
 def block_causal_mask(owner: torch.Tensor, additive_dtype: "torch.dtype | None" = None) -> torch.Tensor:
