@@ -48,7 +48,9 @@ demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench.py
+	@# the decoder section compares with TRL: a bench-only extra (pip checked it leaves torch as it is)
+	@$(PY) -c "import trl" 2>/dev/null || $(PIP) install -q -e ".[bench]"
+	$(PY) benchmarks/bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache

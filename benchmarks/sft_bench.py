@@ -62,7 +62,9 @@ def build_setup(args) -> tuple:
 
 
 def timed(fn, setup, setting, seed, **kw) -> dict:
-    peak = measure_matmul_flops(torch.device("cpu"), n=1024, seconds=1.0)  # MFU's denominator, next to each run
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32  # the training dtype on each device
+    peak = measure_matmul_flops(device, n=1024 if device.type == "cpu" else 8192, seconds=1.0, dtype=dtype)
     r = fn(setup, setting, seed, **kw)
     arch = sft_flops.describe(r.pop("module"))
     useful = sft_flops.train_flops(arch, r["real_tokens"], r["real_sq"], r["supervised_tokens"])

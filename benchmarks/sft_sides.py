@@ -131,11 +131,12 @@ def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False) -> 
     from trl import SFTConfig, SFTTrainer
 
     lm = load_lm(setting, seed)
+    cuda = torch.cuda.is_available()  # on a GPU both sides use bf16 autocast (ftlab: TrainConfig precision "auto")
     with tempfile.TemporaryDirectory() as out:
         args = SFTConfig(
             output_dir=out, per_device_train_batch_size=setup.batch_size, max_steps=setup.steps,
             learning_rate=setup.lr, weight_decay=0.0, warmup_steps=0, lr_scheduler_type="linear", max_grad_norm=1.0,
-            seed=seed, use_cpu=True, report_to=[], save_strategy="no", logging_steps=1, disable_tqdm=True,
+            seed=seed, use_cpu=not cuda, bf16=cuda, report_to=[], save_strategy="no", logging_steps=1, disable_tqdm=True,
             dataloader_num_workers=0, max_length=setup.max_len, completion_only_loss=True, packing=packing)
         trainer = SFTTrainer(model=lm.module, args=args, train_dataset=setup.train_pc, processing_class=lm.tokenizer)
         collator = CountingTRLCollator(trainer.data_collator)
