@@ -91,6 +91,8 @@ def run_all(setup, seeds: int) -> list[dict]:
             if seed == 0:  # the extra columns, inside the same alternation
                 runs.append(timed(sft_sides.run_trl, setup, setting, seed, packing=True))
                 runs.append(timed(sft_sides.run_ftlab, setup, setting, seed, full_logits=True))
+                if setting == PRIMARY:  # TRL exactly as configured by default (gradient checkpointing on)
+                    runs.append(timed(sft_sides.run_trl, setup, setting, seed, checkpointing=True))
             (HERE / "results" / "sft_partial.json").write_text(json.dumps(runs, default=str))  # survives a crash
     return runs
 
@@ -99,7 +101,7 @@ def summarize(runs: list[dict]) -> dict:
     out = {}
     for setting in SETTINGS:
         rows = {}
-        for side in ("ftlab", "trl", "trl_packed", "ftlab_full_logits"):
+        for side in ("ftlab", "trl", "trl_packed", "trl_checkpointing", "ftlab_full_logits"):
             rs = [r for r in runs if r["side"] == side and r["setting"] == setting]
             if not rs:
                 continue

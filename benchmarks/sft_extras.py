@@ -29,9 +29,11 @@ def packing_isolation(setup, lm) -> dict:
 
     with tempfile.TemporaryDirectory() as out:
         args = SFTConfig(output_dir=out, use_cpu=True, report_to=[], max_length=setup.max_len, packing=True,
-                         completion_only_loss=True, max_steps=1)
+                         completion_only_loss=True, max_steps=1, bf16=False,
+                         gradient_checkpointing=False)
         trainer = SFTTrainer(model=lm.module, args=args, train_dataset=setup.train_pc, processing_class=lm.tokenizer)
-        feature = max((trainer.train_dataset[i] for i in range(16)), key=lambda f: len(f["seq_lengths"]))
+        counts = [len(x) for x in trainer.train_dataset["seq_lengths"]]
+        feature = trainer.train_dataset[counts.index(max(counts))]  # the pack holding the most examples
         batch = trainer.data_collator([feature])  # input_ids, position_ids (1, T), no attention_mask
     module = lm.module.eval()
     packed = per_token_loss(module, input_ids=batch["input_ids"], position_ids=batch["position_ids"])
@@ -45,8 +47,9 @@ def packing_isolation(setup, lm) -> dict:
     module.train()
     return {"examples_in_pack": len(feature["seq_lengths"]), "pack_tokens": int(batch["input_ids"].numel()),
             "attn_implementation": module.config._attn_implementation,
-            "max_abs_loss_diff_packed_vs_alone": max(diffs[1:]),  # the first example has nothing before it
-            "max_abs_loss_diff_all_ones_mask": max(leaks[1:])}
+            "examples_per_pack_mean": sum(counts) / len(counts),
+            "max_abs_loss_diff_packed_vs_alone": max(diffs[1:], default=None),  # the first has nothing before it
+            "max_abs_loss_diff_all_ones_mask": max(leaks[1:], default=None)}
 
 
 def compare_generation(lm, prompts: list, max_new_tokens: int, batch_size: int = 16) -> dict:

@@ -11,8 +11,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SIDES = (("ftlab", "ftlab (padded, length-bucketed, logits at supervised positions)"),
          ("ftlab_full_logits", "ftlab, full logits (before the change)"),
-         ("trl", "TRL SFTTrainer default (padded)"),
-         ("trl_packed", "TRL packing=True (BFD, padding-free)"))
+         ("trl", "TRL SFTTrainer (padded), gradient checkpointing off"),
+         ("trl_checkpointing", "TRL SFTTrainer as configured by default (checkpointing on)"),
+         ("trl_packed", "TRL packing=True (BFD, padding-free), checkpointing off"))
 
 
 def record(out: dict, machine: dict, quick: bool) -> str:

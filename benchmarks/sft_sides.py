@@ -125,9 +125,10 @@ class CountingTRLCollator:
         return counts
 
 
-def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False) -> dict:
-    """trl.SFTTrainer with its defaults plus what makes the work equal (and ``packing=True``: its BFD packing,
-    which turns on padding-free batches)."""
+def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False, checkpointing: bool = False) -> dict:
+    """trl.SFTTrainer with its defaults plus what makes the work equal: no gradient checkpointing (TRL's default
+    is on; ftlab's off: recomputing activations is ~30 % more work), fp32 on CPU (TRL's default bf16 is for GPUs).
+    ``packing=True``: its BFD packing, which turns on padding-free batches; ``checkpointing=True``: TRL's default."""
     from trl import SFTConfig, SFTTrainer
 
     lm = load_lm(setting, seed)
@@ -137,7 +138,8 @@ def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False) -> 
             output_dir=out, per_device_train_batch_size=setup.batch_size, max_steps=setup.steps,
             learning_rate=setup.lr, weight_decay=0.0, warmup_steps=0, lr_scheduler_type="linear", max_grad_norm=1.0,
             seed=seed, use_cpu=not cuda, bf16=cuda, report_to=[], save_strategy="no", logging_steps=1, disable_tqdm=True,
-            dataloader_num_workers=0, max_length=setup.max_len, completion_only_loss=True, packing=packing)
+            dataloader_num_workers=0, max_length=setup.max_len, completion_only_loss=True, packing=packing,
+            gradient_checkpointing=checkpointing)
         trainer = SFTTrainer(model=lm.module, args=args, train_dataset=setup.train_pc, processing_class=lm.tokenizer)
         collator = CountingTRLCollator(trainer.data_collator)
         trainer.data_collator = collator
@@ -148,7 +150,7 @@ def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False) -> 
         losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
         steps = trainer.state.global_step
     lm.module = trainer.model  # the same module, trained in place
-    name = "trl_packed" if packing else "trl"
+    name = "trl_packed" if packing else "trl_checkpointing" if checkpointing else "trl"
     return result(name, setting, seed, seconds, collator.trained(steps), rss.peak, losses[-1],
                   heldout_loss(lm, setup), steps, lm)
 
