@@ -40,9 +40,12 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
-	@# nbval executes every notebook again, cell by cell, as a learner would (default profile "ci");
-	@# --nbval-lax: outputs vary run to run (timings, plots), so only cells marked NBVAL_CHECK_OUTPUT are compared
+	@# nbval executes every notebook once, cell by cell, as a learner would (default profile "ci"), and each
+	@# notebook's last cells assert what it teaches; --nbval-lax: outputs vary run to run (timings, plots), so
+	@# only cells marked NBVAL_CHECK_OUTPUT are compared. Then every notebook must have written its metrics.
+	rm -rf notebooks/metrics
 	$(PY) -m pytest -q --nbval-lax -p no:cacheprovider notebooks/[0-9][0-9]_*.ipynb
+	$(PY) tools/check_notebook_metrics.py notebooks
 
 demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
