@@ -99,8 +99,9 @@ def _load_bundled(name, text, label, label_names, split) -> datasets.Dataset:
     path = SAMPLES_DIR / f"{name}.jsonl"
     if not path.exists():
         raise FileNotFoundError(
-            f"The bundled dataset {name!r} is missing ({path} does not exist). In a source "
-            "checkout, build it with: python tools/build_samples.py"
+            f"The bundled dataset {name!r} is missing ({path} does not exist). Reinstall ftlab; in a "
+            "source checkout restore it with `git checkout -- ftlab/data/samples` (reviews-raw and the "
+            "datasheets are rebuilt from the others by: python tools/build_samples.py)"
         )
     _check_local_split(split, name)
     if label_names is None and spec.label_names is not None:
