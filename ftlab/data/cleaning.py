@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import datasets
 import pandas as pd
 
+from .checks import as_text, check_threshold, require_dataset, require_text_feature
 from .cleaning_steps import DEFAULT_STEPS, STEPS, Step, drop_near_duplicates
 from .html_tables import html_section, html_table, shorten
 
@@ -104,9 +105,10 @@ def clean(
         >>> ds, report = clean(ds, steps=["strip_html", "drop_empty"])  # doctest: +SKIP
     """
     _check_input(ds)
-    functions = _resolve_steps(steps, near_threshold)
+    functions = _resolve_steps(steps, check_threshold(near_threshold, allow_none=False))
     frame = ds.to_pandas()
-    frame["text"] = ["" if t is None else str(t) for t in frame["text"]]
+    # a missing text (None, or NaN once pandas has it) is the empty text, as inspect() counts it
+    frame["text"] = [as_text(t) for t in frame["text"]]
     frame["_orig"] = range(len(frame))
     events: list[dict] = []
     for _, function in functions:
@@ -120,7 +122,10 @@ def clean(
     )
     _check_accounting(report)
     frame = frame.drop(columns="_orig").reset_index(drop=True)
-    return datasets.Dataset.from_pandas(frame, features=ds.features, preserve_index=False), report
+    features = ds.features.copy()
+    if features["text"].dtype not in ("string", "large_string"):  # e.g. numbers, or all-None
+        features["text"] = datasets.Value("string")  # the steps made every text a str
+    return datasets.Dataset.from_pandas(frame, features=features, preserve_index=False), report
 
 
 def _check_input(ds: object) -> None:
@@ -129,18 +134,23 @@ def _check_input(ds: object) -> None:
             f"clean() takes one Dataset; got a DatasetDict with splits {list(ds)}. Clean before "
             "splitting (so duplicates cannot straddle train and test), or clean ds['train']."
         )
-    if not isinstance(ds, datasets.Dataset):
-        raise TypeError(f"clean() takes a datasets.Dataset; got {type(ds).__name__}.")
+    require_dataset(ds, "clean")
     if "text" not in ds.column_names:
         raise ValueError(
             f"clean() needs a 'text' column; the dataset has {ds.column_names}. Load it with "
             "ftlab.load_dataset(..., text=<column>) or ds.rename_column(<column>, 'text')."
         )
+    require_text_feature(ds, "text", "clean")
 
 
 def _resolve_steps(steps: Sequence[str | Step], near_threshold: float) -> list[tuple[str, Callable]]:
     if isinstance(steps, str) or callable(steps):
         steps = [steps]
+    if not isinstance(steps, list | tuple):
+        raise TypeError(
+            f"clean(steps=...) must be a list of step names or functions; got {steps!r}. "
+            f"Available steps: {', '.join(STEPS)}; the default is {list(DEFAULT_STEPS)}."
+        )
     resolved = []
     for step in steps:
         if callable(step):

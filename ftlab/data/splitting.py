@@ -12,7 +12,7 @@ from __future__ import annotations
 import datasets
 import numpy as np
 
-from .balancing import label_ids
+from .checks import check_seed, require_dataset, require_rows
 
 
 def stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray:
@@ -36,12 +36,14 @@ def stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray
     return np.argsort(keys, kind="stable")
 
 
-def _labels_or_none(ds: datasets.Dataset, stratify: bool, caller: str) -> np.ndarray | None:
-    if isinstance(ds, datasets.DatasetDict) or not isinstance(ds, datasets.Dataset):
-        label_ids(ds, caller)  # raises the "one Dataset" TypeError
+def _labels_or_none(ds: datasets.Dataset, stratify: object, caller: str) -> np.ndarray | None:
+    require_dataset(ds, caller)
+    if not isinstance(stratify, bool | np.bool_):
+        raise ValueError(f"{caller}(stratify=...) must be True or False; got {stratify!r}.")
     if not stratify or not isinstance(ds.features.get("label"), datasets.ClassLabel):
         return None  # nothing to stratify by: a plain shuffle
-    return label_ids(ds, caller)[0]
+    # label -1 ("no class") rows form a group of their own, spread over the splits like a class
+    return np.asarray(ds["label"], dtype=np.int64)
 
 
 def _check_fraction(name: str, value: object) -> float:
@@ -74,12 +76,16 @@ def split(
     if val + test >= 1:
         raise ValueError(f"split(val={val}, test={test}) leaves no training rows; val + test must be < 1.")
     labels = _labels_or_none(ds, stratify, "split")
+    seed = check_seed(seed, "split")
     n = len(ds)
     n_test = max(1, round(test * n)) if test else 0
     n_val = max(1, round(val * n)) if val else 0
     if n - n_test - n_val < 1:
+        needed = 1 + bool(val) + bool(test)  # every split that is asked for gets at least one row
         raise ValueError(
-            f"split() got {n} rows: too few for val={val} and test={test} plus a training split."
+            f"split() got {n} rows: too few for val={val} and test={test} plus a training split "
+            f"(at least {needed} rows are needed). Use more data, or val=0 / test=0 to leave "
+            "a split out."
         )
     order = stratified_order(labels, n, seed)
     parts = {"test": order[:n_test], "validation": order[n_test : n_test + n_val],
@@ -104,6 +110,8 @@ def subsample(ds: datasets.Dataset, n: int, seed: int = 0, stratify: bool = True
         >>> small = subsample(splits["train"], 200, seed=0)  # doctest: +SKIP
     """
     labels = _labels_or_none(ds, stratify, "subsample")
+    seed = check_seed(seed, "subsample")
+    require_rows(ds, "subsample")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= len(ds):
         raise ValueError(
             f"subsample(n=...) must be a whole number from 1 to {len(ds)} (the dataset's rows); "
