@@ -15,7 +15,7 @@ def require_dataset(ds: object, caller: str) -> datasets.Dataset:
     """Return ``ds`` if it is one ``datasets.Dataset``; raise TypeError with the fix otherwise.
 
     Example:
-        >>> require_dataset([1, 2], "split")
+        >>> require_dataset([1, 2], "split")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         TypeError: split() takes a datasets.Dataset; got list. ...
     """

@@ -71,7 +71,7 @@ def check_scalar_column(values: Sequence, column: str, role: str, source: str) -
     """Raise ValueError when a text or label column holds lists or dicts, naming rows and the fix.
 
     Example:
-        >>> check_scalar_column([["neg", "pos"]], "label", "label", "my.parquet")
+        >>> check_scalar_column([["neg", "pos"]], "label", "label", "my.parquet")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ValueError: my.parquet: the 'label' column holds lists, not one label per row: ...
     """
