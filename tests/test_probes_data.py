@@ -240,3 +240,11 @@ def test_split_partitions_the_rows(ds, val, test, seed, stratify):
         for label, n in total.items():
             ideal = n * len(part) / len(ds)
             assert abs(counts[label] - ideal) <= 1, (label, counts[label], ideal)
+
+
+def test_true_false_labels_keep_their_names(tmp_path):
+    path = Files(tmp_path)("b.jsonl", [{"text": "a", "label": True}, {"text": "b", "label": False}])
+    ds = load_dataset(path)
+    assert ds.features["label"].names == ["False", "True"] and list(ds["label"]) == [1, 0]
+    ids = load_dataset(path, label_names=["no", "yes"])  # with names, True/False are class ids 1/0
+    assert [ids.features["label"].int2str(v) for v in ids["label"]] == ["yes", "no"]

@@ -167,6 +167,8 @@ def encode_labels(
     check_label_values(values, source)
     if label_names is not None:
         label_names = _check_label_names(label_names, source)
+    elif all(isinstance(v, bool | np.bool_) for v in values):
+        values = [str(bool(v)) for v in values]  # classes "False"/"True", not "0"/"1"
     ints = _as_ints(values, source)
     if ints is not None and label_names is not None:
         bad = [i for i, v in enumerate(ints) if not 0 <= v < len(label_names)]
