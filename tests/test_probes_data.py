@@ -92,6 +92,12 @@ BAD_INPUT = [
      r"'tags' column holds lists"),
     ("load jsonl list texts", lambda f: load_dataset(f("lt.jsonl", [{"text": ["a", "b"], "label": "x"}])), ValueError,
      r"'text' column holds lists.*row 0.*\['a', 'b'\].*one string per row"),
+    ("load blank-lines csv", lambda f: load_dataset(f("n.csv", "\n\n")), ValueError, r"n\.csv has no header line and no rows"),
+    ("load text=123", lambda f: load_dataset(f("a.jsonl", [{"text": "a"}]), text=123), TypeError,
+     r"text= must be a column name, False or None; got 123.*\['text'\]"),
+    ("load label=3", lambda f: load_dataset(f("a.jsonl", [{"text": "a"}]), label=3), TypeError, r"label= must be a column name or None; got 3"),
+    ("load label_names=3", lambda f: load_dataset(f("a.jsonl", [{"text": "a", "label": "x"}]), label_names=3), ValueError,
+     r"label_names must be a non-empty list of distinct names.*got 3"),
     ("load None", lambda f: load_dataset(None), TypeError, r"load_dataset\(\) takes a dataset name or a file path.*got NoneType"),
     ("load list", lambda f: load_dataset(["a.csv"]), TypeError, r"got list.*one at a time"),
     ("load DataFrame", lambda f: load_dataset(FRAME), TypeError, r"got DataFrame.*Dataset\.from_pandas"),
@@ -133,11 +139,15 @@ BAD_INPUT = [
     ("inspect threshold string", lambda f: inspect(SMALL, near_threshold="0.8"), ValueError,
      r"near_threshold must be a similarity in \(0, 1\] or None; got '0\.8'"),
     ("inspect list texts", lambda f: inspect(LIST_TEXT), ValueError, r"inspect\(\) needs text in 'text', one string per row.*List.*join"),
+    ("inspect empty DatasetDict", lambda f: inspect(datasets.DatasetDict({})), ValueError, r"DatasetDict with no splits"),
+    ("inspect label as text", lambda f: inspect(SMALL, column="label"), ValueError, r"text in 'label'.*ClassLabel.*Pick the text column"),
     ("clean list texts", lambda f: clean(LIST_TEXT), ValueError, r"clean\(\) needs text in 'text'.*List"),
     ("clean DataFrame", lambda f: clean(FRAME), TypeError, NOT_DATASET.format("DataFrame")),
     ("clean None", lambda f: clean(None), TypeError, NOT_DATASET.format("NoneType")),
     ("clean steps None", lambda f: clean(SMALL, steps=None), TypeError, r"clean\(steps=\.\.\.\) must be a list of step names.*got None.*drop_empty"),
     ("clean steps int", lambda f: clean(SMALL, steps=3), TypeError, r"clean\(steps=\.\.\.\) must be a list.*got 3"),
+    ("clean step bad return", lambda f: clean(SMALL, steps=[lambda frame: frame]), TypeError,
+     r"step '<lambda>' returned DataFrame; a step must return \(frame, events\)"),
     ("clean threshold too big", lambda f: clean(SMALL, near_threshold=5), ValueError, r"near_threshold must be a similarity.*got 5"),
     ("clean threshold zero", lambda f: clean(SMALL, near_threshold=0), ValueError, r"near_threshold.*got 0"),
     ("clean threshold string", lambda f: clean(SMALL, near_threshold="a"), ValueError, r"near_threshold.*got 'a'"),
@@ -177,6 +187,8 @@ def test_list_datasets_and_labels_without_a_class():
     assert list_datasets() == ["reviews", "reviews-raw", "news", "translation", "similarity"]
     raw = datasets.Dataset.from_dict({"text": ["a", "b", "c"], "label": ["x", None, "y"]})
     assert inspect(raw).rows_per_class == {"x": 1, "y": 1}  # no class called "None"
+    floats = datasets.Dataset.from_dict({"text": ["a", "b"], "label": [1.0, float("nan")]})
+    assert inspect(floats).rows_per_class == {"1.0": 1}  # nor one called "nan"
 
 
 def test_empty_and_unlabelled_datasets_behave():

@@ -82,10 +82,12 @@ def require_text_feature(ds: datasets.Dataset, column: str, caller: str) -> None
     if feature is None or isinstance(feature, datasets.Value):
         return
     example = ds[0][column] if len(ds) else None
+    fix = (f"Join the pieces into one string first, e.g. ds.map(lambda row: {{{column!r}: "
+           f"' '.join(row[{column!r}])}})." if isinstance(feature, list) or hasattr(feature, "feature")  # List, Sequence
+           else f"Pick the text column instead (columns: {ds.column_names}).")
     raise ValueError(
         f"{caller}() needs text in {column!r}, one string per row; the column has type {feature} "
-        f"(first value: {example!r}). Join the pieces into one string first, e.g. "
-        f"ds.map(lambda row: {{{column!r}: ' '.join(row[{column!r}])}})."
+        f"(first value: {example!r}). {fix}"
     )
 
 

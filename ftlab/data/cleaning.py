@@ -111,8 +111,8 @@ def clean(
     frame["text"] = [as_text(t) for t in frame["text"]]
     frame["_orig"] = range(len(frame))
     events: list[dict] = []
-    for _, function in functions:
-        frame, step_events = function(frame)
+    for name, function in functions:
+        frame, step_events = _run_step(name, function, frame)
         events += step_events
     report = CleaningReport(
         n_input=len(ds),
@@ -165,6 +165,17 @@ def _resolve_steps(steps: Sequence[str | Step], near_threshold: float) -> list[t
                 f"(default: {', '.join(DEFAULT_STEPS)})."
             )
     return resolved
+
+
+def _run_step(name: str, function: Callable, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    result = function(frame)
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], pd.DataFrame)):
+        raise TypeError(
+            f"Cleaning step {name!r} returned {type(result).__name__}; a step must return "
+            "(frame, events): the new DataFrame and a list of event dicts (one per changed or "
+            "removed row, see ftlab.data.cleaning_steps.removed_rows)."
+        )
+    return result[0], list(result[1])
 
 
 def _check_accounting(report: CleaningReport) -> None:

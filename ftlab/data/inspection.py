@@ -17,6 +17,7 @@ import numpy as np
 
 from . import text_checks as tc
 from .checks import as_text, check_threshold, require_text_feature
+from .labels import is_missing
 from .report import DataReport
 
 NEAR_DUP_MAX_ROWS = 50_000  # above this the pairwise similarity check takes minutes: skip it
@@ -72,6 +73,9 @@ def inspect(
 
 
 def _as_splits(ds) -> dict[str, datasets.Dataset]:
+    if isinstance(ds, datasets.DatasetDict) and not ds:
+        raise ValueError("inspect() got a DatasetDict with no splits. Pass a Dataset, or a "
+                         "DatasetDict such as ftlab.split(ds).")
     if isinstance(ds, datasets.DatasetDict):
         return dict(ds)
     if isinstance(ds, datasets.Dataset):
@@ -102,7 +106,7 @@ def _label_names(splits: dict[str, datasets.Dataset]) -> list[str] | None:
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names)
     # a missing label is not a class called "None"
-    return sorted({str(v) for part in splits.values() for v in part["label"] if v is not None})
+    return sorted({str(v) for part in splits.values() for v in part["label"] if not is_missing(v)})
 
 
 def _label_names_per_row(part: datasets.Dataset) -> list[str | None]:
@@ -111,7 +115,7 @@ def _label_names_per_row(part: datasets.Dataset) -> list[str | None]:
     feature = part.features["label"]
     if isinstance(feature, datasets.ClassLabel):
         return [feature.int2str(int(v)) if v is not None and v >= 0 else None for v in part["label"]]
-    return [None if v is None else str(v) for v in part["label"]]
+    return [None if is_missing(v) else str(v) for v in part["label"]]
 
 
 def _warn_label_mismatch(splits: dict[str, datasets.Dataset]) -> None:

@@ -28,6 +28,12 @@ def rename_columns(
         >>> rename_columns(["review_body", "stars"], "review_body", "stars", "my.csv")
         {'review_body': 'text', 'stars': 'label'}
     """
+    for role, wanted, allowed in (("text", text, "a column name, False or None"), ("label", label, "a column name or None")):
+        if not (wanted is None or isinstance(wanted, str) or (role == "text" and wanted is False)):
+            raise TypeError(
+                f"{role}= must be {allowed}; got {wanted!r}. {source} has the columns "
+                f"{list(columns)}: pass {role}=<one of those>."
+            )
     renames = {}
     for role, wanted in (("text", text), ("label", label)):
         if not isinstance(wanted, str) or wanted == role:
@@ -63,7 +69,8 @@ NESTED = (list, tuple, set, dict, np.ndarray)
 FIX_FOR = {
     "label": "Keep one label per row, e.g. df['label'] = df['label'].str[0]. ftlab does single-label "
              "classification: for multi-label data, train one yes/no classifier per tag.",
-    "text": "Keep one string per row, e.g. df['text'] = df['text'].str.join(' ').",
+    "text": "Keep one string per row: join list pieces, e.g. df['text'] = df['text'].str.join(' '), "
+            "or pick the text column with text=<column>.",
 }
 
 
@@ -196,7 +203,7 @@ def encode_labels(
 
 
 def _check_label_names(label_names: Sequence[str], source: str) -> list[str]:
-    names = [str(n) for n in label_names]
+    names = [str(n) for n in label_names] if isinstance(label_names, Sequence | np.ndarray) else []
     if not names or isinstance(label_names, str) or len(set(names)) != len(names):
         raise ValueError(
             f"{source}: label_names must be a non-empty list of distinct names, e.g. "

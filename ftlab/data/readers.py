@@ -78,7 +78,13 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
     # only truly empty cells become missing.
     try:
         return pd.read_csv(path, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{path} has no header line and no rows (only blank lines or a byte-order mark). "
+            "A CSV file needs a header line and one line per row, e.g. text,label then "
+            "\"Great battery.\",positive."
+        ) from None
+    except pd.errors.ParserError as err:
         kind = "TSV" if sep == "\t" else "CSV"
         raise ValueError(
             f"{path} is not a valid {kind} file: {str(err).strip()}. Every line needs the same "
