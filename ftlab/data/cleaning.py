@@ -121,11 +121,14 @@ def clean(
         events=pd.DataFrame(events, columns=EVENT_COLUMNS),
     )
     _check_accounting(report)
-    frame = frame.drop(columns="_orig").reset_index(drop=True)
-    features = ds.features.copy()
+    return _to_dataset(frame.drop(columns="_orig"), ds.features), report
+
+
+def _to_dataset(frame: pd.DataFrame, features: datasets.Features) -> datasets.Dataset:
+    features = features.copy()
     if features["text"].dtype not in ("string", "large_string"):  # e.g. numbers, or all-None
         features["text"] = datasets.Value("string")  # the steps made every text a str
-    return datasets.Dataset.from_pandas(frame, features=features, preserve_index=False), report
+    return datasets.Dataset.from_pandas(frame.reset_index(drop=True), features=features, preserve_index=False)
 
 
 def _check_input(ds: object) -> None:
