@@ -101,13 +101,17 @@ def _split_sizes(n: int, val: float, test: float) -> np.ndarray:
 def _stratified_parts(order: np.ndarray, labels: np.ndarray | None, sizes: np.ndarray) -> list[np.ndarray]:
     """Cut ``order`` into splits of ``sizes`` rows with every class count within 1 of its share.
 
-    Consecutive slices of the stratified order can miss a class's share by up to 2 in the middle
-    slice, so the counts per (class, split) are rounded together first (:func:`round_to_margins`),
-    then each class hands out its rows in ``order``.
+    Consecutive slices of the stratified order usually do that, and are kept (so a split is the
+    same as before this check existed); a slice can miss a class's share by up to 2, and then the
+    counts per (class, split) are rounded together (:func:`round_to_margins`). Each class then
+    hands out its rows in ``order``: a slice is exactly the first rows of every class.
     """
     labels = np.zeros(len(order), dtype=np.int64) if labels is None else labels
-    classes, per_class = np.unique(labels, return_counts=True)
-    counts = round_to_margins(per_class, sizes)
+    classes, class_of, per_class = np.unique(labels, return_inverse=True, return_counts=True)
+    slices = np.split(class_of[order], np.cumsum(sizes)[:-1])
+    counts = np.stack([np.bincount(part, minlength=len(classes)) for part in slices], axis=1)
+    if np.any(np.abs(counts - np.outer(per_class, sizes) / len(order)) >= 1):
+        counts = round_to_margins(per_class, sizes)
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
     parts: list[list[int]] = [[] for _ in sizes]
