@@ -16,6 +16,7 @@ import datasets
 import pandas as pd
 import pyarrow as pa
 
+from .checks import as_text
 from .labels import check_scalar_column, encode_labels, rename_columns, require_text_column
 from .readers import SUPPORTED_SUFFIXES, read_table
 
@@ -159,7 +160,7 @@ def _load_local(path: Path, text, label, label_names, source: str | None = None)
             check_scalar_column(frame[role].tolist(), name, role, source)
     if "text" in frame.columns:
         # a missing text is kept as "" so inspect() can report it as an empty row
-        frame["text"] = [("" if v is None or v != v else str(v)) for v in frame["text"]]
+        frame["text"] = [as_text(v) for v in frame["text"]]
     names = None
     if "label" in frame.columns:
         saved = class_names.get(label or "label") if label_names is None else None
