@@ -54,6 +54,7 @@ class Playground(Panel):
         test: also score each run on ``data["test"]`` (a ``test_<metric>`` column).
         keep_weights: "best" (one copy, the best run's) or "all" (every run's; ~model size each).
         notebook, data_name: the notebook and splits variable used in the generated code.
+        callbacks: extra :class:`ftlab.Callback` objects given to every run's Trainer.
 
     Attributes:
         runs: the :class:`ftlab.runs.Runs` table.  freeze_panel, hyperparams, dashboard: the composed panels.
@@ -64,13 +65,14 @@ class Playground(Panel):
 
     def __init__(self, model_or_preset, data, config: Optional[ftlab.TrainConfig] = None, *, task: Optional[str] = None,
                  labels=None, seed: int = 0, metric: Optional[str] = None, test: bool = False,
-                 keep_weights: str = "best", notebook: str = "00_quickstart.ipynb", data_name: str = "splits"):
+                 keep_weights: str = "best", notebook: str = "00_quickstart.ipynb", data_name: str = "splits",
+                 callbacks: tuple = ()):
         config = config if config is not None else ftlab.TrainConfig()
         self.model, self.load_code = load_for_playground(model_or_preset, data, task, labels, seed)
         self.data, self.notebook, self.data_name = data, notebook, data_name
         if test and not (hasattr(data, "keys") and "test" in data.keys()):
             raise ValueError(f"Playground(test=True) needs a 'test' split in data; got {list(data.keys())}")
-        self.test = test
+        self.test, self.callbacks = test, list(callbacks)
         self.runs = Runs(metric=metric, keep_weights=keep_weights)
         self.start_weights = snapshot_weights(self.model.module)  # every fresh run starts from these
         self._current: Optional[int] = None  # run whose final weights the model holds now
@@ -99,6 +101,8 @@ class Playground(Panel):
         self.descending = widgets.Checkbox(value=False, indent=False, description="descending")
         self.overlay = widgets.SelectMultiple(options=[], description="overlay", rows=3)
         self.figure = runs_figure(self.runs, widget=True) if widget_frontend() else None
+        if self.figure is not None:
+            self.figure.add_class("ftlab-runs-figure")
         self.code_run = widgets.Dropdown(options=[], description="code of")
         self.code = widgets.HTML()
         self.restore_button = widgets.Button(description="Restore the best run's weights", icon="undo")
@@ -198,7 +202,7 @@ class Playground(Panel):
             load_weights(self.model.module, self.start_weights)
         parent = self._current if keep else None
         recorder = _Recorder(self, parent, describe_freeze(self.model))
-        self.dashboard.trainer = ftlab.Trainer(self.hyperparams.config, callbacks=[recorder])
+        self.dashboard.trainer = ftlab.Trainer(self.hyperparams.config, callbacks=[*self.callbacks, recorder])
         self._lock(True)
         thread, self._runs_before = self.dashboard.thread, len(self.runs)
         self.dashboard.last_error = None
