@@ -222,9 +222,10 @@ def test_papermill_command_passes_the_notebooks_parameters(splits):
 
 def test_overlay_figure_and_static_fallback(splits, monkeypatch):
     monkeypatch.setenv("FTLAB_WIDGETS", "live")
-    pg = _playground(splits, test=True)
+    pg = _playground(splits, test=True, config={"progress": "auto"})
     assert isinstance(pg.figure, go.FigureWidget) and pg.figure in pg.widget.children
-    pg.run(lr=1e-4)
+    first = pg.run(lr=1e-4)
+    assert first.config.progress == "auto"  # as set, not as the live dashboard silenced it during the run
     pg.run(lr=1e-3)
     assert [t.name for t in pg.figure.data] == ["run 1", "run 1", "run 2", "run 2"]
     assert list(pg.figure.data[0].x) == [1, 2, 3, 4] and pg.figure.layout.annotations[1].text == "validation accuracy"
@@ -237,3 +238,19 @@ def test_overlay_figure_and_static_fallback(splits, monkeypatch):
     page = pg._repr_mimebundle_()["text/html"]
     assert "application/vnd.jupyter.widget-view+json" not in pg._repr_mimebundle_()
     assert "ftlab-runs" in page and "cdn.plot.ly" in page and "The Python behind run 2" in page
+
+
+def test_regression_and_causal_lm_runs(splits):
+    scored = {k: d.map(lambda row: {"score": float(row["label"])}) for k, d in splits.items()}
+    reg = ftlab.load_model("tiny-bert", task="regression", target="score")
+    pg = Playground(reg, scored, ftlab.TrainConfig(max_steps=3, batch_size=8, progress="off"))
+    pg.run(lr=1e-3, train="head")
+    assert pg.runs.metric == "mse" and pg.runs.to_frame()["val_mse"].iloc[0] > 0
+    assert "task='regression', target='score')" in pg.load_code
+    lm = Playground("tiny-llama", splits, ftlab.TrainConfig(max_steps=3, batch_size=8, progress="off"),
+                    task="causal-lm")
+    lm.run(lr=1e-3, train="top-1")
+    lm.run(lr=1e-3, train="lora", lora_r=2)
+    frame = lm.runs.to_frame()
+    assert lm.runs.metric == "perplexity" and frame["train"].tolist() == ["top-1", "lora r=2"]
+    assert frame["val_perplexity"].notna().all() and "task='causal-lm'" in lm.load_code

@@ -34,11 +34,12 @@ from .train_dashboard import TrainDashboard
 class _Recorder(ftlab.Callback):
     """Adds the run to the table when its fit ends (completed or stopped), in the training thread."""
 
-    def __init__(self, playground: "Playground", parent: Optional[int], train: tuple):
-        self.playground, self.parent, self.train = playground, parent, train
+    def __init__(self, playground: "Playground", config: ftlab.TrainConfig, parent: Optional[int], train: tuple):
+        # the config as the learner set it: the dashboard silences trainer.config.progress while it runs
+        self.playground, self.config, self.parent, self.train = playground, config, parent, train
 
     def on_fit_end(self, trainer, history) -> None:
-        self.playground._record(trainer, history, self.parent, self.train)
+        self.playground._record(self.config, history, self.parent, self.train)
 
 
 class Playground(Panel):
@@ -201,8 +202,9 @@ class Playground(Panel):
         if not keep:
             load_weights(self.model.module, self.start_weights)
         parent = self._current if keep else None
-        recorder = _Recorder(self, parent, describe_freeze(self.model))
-        self.dashboard.trainer = ftlab.Trainer(self.hyperparams.config, callbacks=[*self.callbacks, recorder])
+        config = self.hyperparams.config
+        recorder = _Recorder(self, config, parent, describe_freeze(self.model))
+        self.dashboard.trainer = ftlab.Trainer(config, callbacks=[*self.callbacks, recorder])
         self._lock(True)
         thread, self._runs_before = self.dashboard.thread, len(self.runs)
         self.dashboard.last_error = None
@@ -229,9 +231,9 @@ class Playground(Panel):
         self.restore_button.disabled = self.busy or self.runs.best() is None
 
     # ---- the run's end (training thread, then the watcher thread) ---------------------------------
-    def _record(self, trainer, history, parent: Optional[int], train: tuple) -> None:
+    def _record(self, config, history, parent: Optional[int], train: tuple) -> None:
         scores = ftlab.evaluate(self.model, self.data["test"]) if self.test else None
-        run = self.runs.add(self.model, trainer.config, history, parent=parent, train=train, test_scores=scores)
+        run = self.runs.add(self.model, config, history, parent=parent, train=train, test_scores=scores)
         self._current = run.id
 
     def _after_run(self, thread: threading.Thread) -> None:

@@ -150,7 +150,8 @@ def load_for_playground(model_or_preset, data, task, labels, seed: int) -> tuple
     if not isinstance(model_or_preset, str):
         m = model_or_preset
         labels_arg = f", labels={m.labels!r}" if m.labels else ""
-        return m, f"ftlab.load_model({m.name!r}, task={m.task!r}{labels_arg})  # as you loaded it (same seed)"
+        target_arg = f", target={m.target_column!r}" if m.target_column != "label" else ""
+        return m, f"ftlab.load_model({m.name!r}, task={m.task!r}{labels_arg}{target_arg})  # as you loaded it (same seed)"
     if labels is None and task in (None, "classification"):
         try:
             labels = data["train"].features["label"].names  # a ClassLabel column carries the names
