@@ -22,8 +22,8 @@ import pandas as pd
 import torch
 
 from .config import TrainConfig
-from .train.evaluation import lower_is_better
-from .train.history import History
+from .eval import lower_is_better
+from .train import History
 
 KEEP = ("best", "all")
 _NOT_COMPARED = {"progress"}  # display-only fields never make two runs differ

@@ -170,7 +170,7 @@ def test_stop_keeps_the_run_as_a_row(splits):
     pg = _playground(splits, config={"max_steps": 5000})
     pg.start()
     deadline = time.time() + 120
-    while pg.trainer.state["step"] < 2:
+    while pg.trainer.state.step < 2:
         assert time.time() < deadline
         time.sleep(0.002)
     assert pg.start_button.disabled and pg.freeze_panel.preset_buttons["all"].disabled
@@ -217,7 +217,7 @@ def test_papermill_command_passes_the_notebooks_parameters(splits):
     command, left = run_papermill(run, str(NOTEBOOK_00), "out.ipynb")
     assert command.endswith("out.ipynb -p lr 0.0002 -p epochs 3 -p batch_size 8 -p train_layers top-1 -p seed 0")
     assert left == ["max_steps=4"]  # the notebook has no such parameter: said, not silently dropped
-    assert "Not parameters of that notebook" in pg.code.value and "max_steps=4" in pg.code.value
+    assert "This command does not repeat" in pg.code.value and "max_steps=4" in pg.code.value
 
 
 def test_overlay_figure_and_static_fallback(splits, monkeypatch):

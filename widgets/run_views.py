@@ -104,6 +104,6 @@ def run_code_html(runs: Runs, run_id: int, load_code: str, data_name: str, noteb
     command, left = run_papermill(runs[run_id], notebook, f"run{run_id}.ipynb")
     parts.append(f"The same settings, unattended with papermill ({html.escape(notebook)}):" + pre_html(command))
     if left:
-        parts.append("<span style='color:#9a6700'>Not parameters of that notebook (it uses its own): "
-                     f"{html.escape(', '.join(left))}</span>")
+        parts.append("<span style='color:#9a6700'>This command does not repeat (no such notebook parameter, "
+                     f"or a continued run): {html.escape(', '.join(left))}</span>")
     return "<div class='ftlab-run-code'>" + "".join(parts) + "</div>"
