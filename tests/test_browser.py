@@ -273,7 +273,7 @@ def _drag_lr_slider(page, dx: float) -> float:
 def _code_lr(page) -> float:
     """The lr in the HyperparamPanel's generated papermill command."""
     text = page.locator(".ftlab-playground .ftlab-hyperparam-panel").inner_text()
-    return float(re.search(r"-p lr (\\S+)", text).group(1))
+    return float(re.search(r"-p lr (\S+)", text).group(1))
 
 
 def _drive_playground(page, expect) -> None:
