@@ -179,3 +179,47 @@ def test_plot_draws_error_bars_over_seeds_and_a_heatmap(tiny, tmp_path):
     assert heat.data[0].type == "heatmap" and heat.data[0].z[1][1] == pytest.approx(4.01)
     with pytest.raises(ValueError, match="no column"):
         sweep.plot(res, x="lr", y="score")
+
+
+# ---- `ftlab sweep`, the command-line wrapper: issue 10 item 6 (it reported parameters it did not apply)
+
+def _cli(capsys, *argv):
+    from ftlab.cli import main
+
+    code = main(["sweep", *map(str, argv)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-p", "learning_rate", "1e-3"], r"no parameter 'learning_rate'.*its parameters are: .*\bx\b"),
+    (["-p", "metrics_path", "elsewhere.json"], "own metrics file"),
+    (["-p", "x", "1", "-p", "x", "2"], r"-p x is given twice.*-p x 1.0 2"),
+    (["-p", "x"], "-p x has no values"),
+    (["-p", "x", "big"], r"'x' is declared float; got 'big'"),
+    (["-p", "n", "1.5"], r"'n' is declared int"),
+    (["-p", "fail", "maybe"], r"'fail' is declared bool"),
+    (["--profile", "ci", "-p", "profile", "full"], "disagree"),
+])
+def test_cli_refuses_what_it_would_not_apply(tiny, tmp_path, capsys, argv, message):
+    import re
+
+    code, out, err = _cli(capsys, tiny, *argv, "--out", tmp_path / "s")
+    assert code == 2 and re.search(message, err), err
+    assert not (tmp_path / "s").exists() and out == ""
+
+
+def test_cli_applies_every_parameter_it_reports(tiny, tmp_path, capsys):
+    code, out, err = _cli(capsys, tiny, "-p", "profile", "full", "-p", "x", "0.5", "3", "--seeds", "0", "1",
+                          "--workers", "2", "--out", tmp_path / "s")
+    assert code == 0, err
+    res = sweep.load(tmp_path / "s")
+    assert len(res) == 4 and set(res.status) == {"ok"} and set(res.profile) == {"full"}
+    # the notebook itself saw the values: score = x * n + seed / 100 with its default n = 2
+    assert sorted(res.score) == pytest.approx([1.0, 1.01, 6.0, 6.01])
+    assert "full" in out and "results table" in err
+
+
+def test_cli_exit_status_says_when_a_run_failed(tiny, tmp_path, capsys):
+    code, out, _ = _cli(capsys, tiny, "-p", "fail", "true", "false", "--out", tmp_path / "s")
+    assert code == 1 and "failed" in out and "asked to fail" in out
