@@ -18,9 +18,11 @@ fail: bool = False
 kill: str = ""  # "kernel" or "worker": the process to kill mid-run
 write_metrics: bool = True
 threads: int = 0
+sleep: float = 0.0
 metrics_path: str = "metrics.json"'''
 
-BODY = '''import json, os, signal
+BODY = '''import json, os, signal, time
+time.sleep(sleep)
 if fail:
     raise ValueError("asked to fail")
 if kill:
@@ -142,6 +144,34 @@ def test_an_interrupted_sweep_resumes_and_reruns_only_unfinished_runs(tiny, tmp_
     before = os.path.getmtime(out / "runs" / f"{first}.json")
     res = sweep.run(tiny, {"n": [1, 2, 3]}, out=out, progress=False)
     assert set(res.status) == {"ok"} and os.path.getmtime(out / "runs" / f"{first}.json") == before
+
+
+def test_a_sweep_killed_by_sigkill_takes_its_workers_along_and_resumes(tiny, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    out = tmp_path / "s"
+    argv = [sys.executable, "-m", "ftlab.cli", "sweep", str(tiny), "-p", "n", "1", "2", "3", "-p", "sleep", "4",
+            "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    records = lambda: [json.loads(p.read_text()) for p in (out / "runs").glob("run-*.json")]  # noqa: E731
+    deadline = time.time() + 120
+    while not (any(r["status"] == "ok" for r in records()) and any(r["status"] == "running" for r in records())):
+        assert time.time() < deadline and proc.poll() is None, records()
+        time.sleep(0.2)
+    worker = psutil.Process(next(r["pid"] for r in records() if r["status"] == "running"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    psutil.wait_procs([worker], timeout=10)
+    assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, "the worker outlived the sweep"
+    done = {r["run"]: os.path.getmtime(out / "runs" / f"{r['run']}.json") for r in records() if r["status"] == "ok"}
+    res = sweep.run(tiny, {"n": [1, 2, 3], "sleep": [4.0]}, out=out, progress=False)
+    assert set(res.status) == {"ok"} and len(res) == 3
+    assert {k: os.path.getmtime(out / "runs" / f"{k}.json") for k in done} == done  # not run again
 
 
 def test_a_folder_of_another_notebook_or_a_busy_folder_is_refused(tiny, tmp_path):

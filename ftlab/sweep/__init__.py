@@ -24,7 +24,7 @@ from .plan import notebook_parameters, plan, run_key
 from .plot import plot
 from .runner import SweepFolder, execute_all, plan_specs, read_record
 
-__all__ = ["load", "notebook_parameters", "plan", "plot", "run", "run_key"]
+__all__ = ["available_cpus", "load", "notebook_parameters", "plan", "plot", "run", "run_key"]
 
 COLUMNS = ["run", "status", "seconds", "peak_rss_mb", "error", "notebook"]
 

@@ -144,6 +144,21 @@ class SweepFolder:
         self._lock.close()
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: let Linux kill this worker when the sweep process dies (even by SIGKILL).
+
+    An orphaned worker would finish its run and write its record while a resumed sweep runs the
+    same run again; its kernel follows it (ipykernel exits when its parent process is gone).
+    """
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers then end when their job queue closes
+        pass
+
+
 def _round(executor: Executor, specs: list[RunSpec], bar) -> list[RunSpec]:
     """Submit ``specs``; return the ones that never started because the pool broke (to run again)."""
     futures = {executor.submit(execute_run, spec): spec for spec in specs}
@@ -174,11 +189,19 @@ def execute_all(specs: list[RunSpec], workers: int, executor: Executor | None, p
                 left = _round(executor, specs, bar)
             else:
                 # spawn, not fork: forking a process with threads (Jupyter, tqdm) can deadlock the child
-                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_die_with_parent) as pool:
                     left = _round(pool, specs, bar)
             if len(left) == len(specs):
                 raise RuntimeError(f"no run could start on the executor ({len(left)} waiting); check its workers")
             specs = left
+
+
+def _alive(pid: int | None) -> bool:
+    import psutil
+
+    return bool(pid) and pid != os.getpid() and psutil.pid_exists(pid) and \
+        psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
 
 
 def plan_specs(folder: SweepFolder, runs: list[dict], retry_failed: bool, threads: int, kernel_name: str,
@@ -190,6 +213,9 @@ def plan_specs(folder: SweepFolder, runs: list[dict], retry_failed: bool, thread
         record = read_record(folder.runs, key)
         status = record and record["status"]
         # "running" here means a sweep was killed mid-run (the folder lock proves none is running now)
+        if status == "running" and _alive(record.get("pid")):
+            raise RuntimeError(f"run {key} is still executing in process {record['pid']} (a worker of a sweep "
+                               "that was stopped); wait for it to end or end that process, then run again")
         if status == "ok" or (status == "failed" and not retry_failed):
             continue
         todo.append(RunSpec(str(folder.notebook), str(folder.runs), key, params, threads, kernel_name, timeout))
