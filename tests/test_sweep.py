@@ -158,7 +158,8 @@ def test_a_sweep_killed_by_sigkill_takes_its_workers_along_and_resumes(tiny, tmp
     argv = [sys.executable, "-m", "ftlab.cli", "sweep", str(tiny), "-p", "n", "1", "2", "3", "-p", "sleep", "4",
             "--out", str(out)]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    records = lambda: [json.loads(p.read_text()) for p in (out / "runs").glob("run-*.json")]  # noqa: E731
+    records = lambda: [json.loads((out / "runs" / f"{p.stem}.json").read_text())  # noqa: E731
+                       for p in (out / "runs").glob("run-*.ipynb") if (out / "runs" / f"{p.stem}.json").exists()]
     deadline = time.time() + 120
     while not (any(r["status"] == "ok" for r in records()) and any(r["status"] == "running" for r in records())):
         assert time.time() < deadline and proc.poll() is None, records()

@@ -97,6 +97,10 @@ def execute_run(spec: RunSpec) -> dict:
         record |= {"status": "ok", "metrics": json.loads(metrics_path.read_text())}
     except Exception as exc:  # noqa: BLE001 - a failed run is a result of the sweep, recorded with its error
         record |= {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-2000:]}
+        try:  # written before a later cell failed (e.g. the notebook's own asserts): keep the numbers
+            record["metrics"] = json.loads(metrics_path.read_text())
+        except (OSError, ValueError):
+            pass
     record["seconds"] = round(time.perf_counter() - start, 2)
     _write_json(runs_dir / f"{spec.key}.json", record)
     return record
