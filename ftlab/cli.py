@@ -3,12 +3,11 @@
 Example:
     $ ftlab models
     $ ftlab demo --profile ci
-    $ ftlab sweep notebooks/00_quickstart.ipynb -p lr 1e-5 5e-5 1e-4
+    $ ftlab sweep notebooks/00_quickstart.ipynb -p lr 1e-5 5e-5 1e-4 --seeds 0 1 --workers 2
 """
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import subprocess
 import sys
@@ -49,17 +48,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_grid(args: argparse.Namespace) -> dict:
+    """The -p NAME VALUE... options as {name: [typed values]}, checked against the notebook's parameters."""
+    from .sweep.plan import notebook_parameters, parse_value
+
+    params, name_of = notebook_parameters(args.notebook), Path(args.notebook).name
+    grid: dict[str, list] = {}
+    for name, *texts in args.param:
+        if not texts:
+            raise ValueError(f"-p {name} has no values; write -p {name} VALUE [VALUE ...]")
+        if name in grid:
+            raise ValueError(f"-p {name} is given twice; put all its values after one -p, e.g. "
+                             f"-p {name} {' '.join(map(str, grid[name]))} {' '.join(texts)}")
+        if name == "profile" and args.profile:
+            raise ValueError(f"--profile {args.profile} and -p profile {' '.join(texts)} disagree; use one")
+        grid[name] = [parse_value(text, name, params, name_of) for text in texts]
+    return grid
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run a notebook once per combination of parameter values; print one JSON line per run."""
-    names = [p[0] for p in args.param]
-    values = [[_parse(v) for v in p[1:]] for p in args.param]
-    out_dir = Path(args.out or tempfile.mkdtemp(prefix="ftlab-sweep-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for i, combo in enumerate(itertools.product(*values)):
-        params = dict(zip(names, combo)) | {"profile": args.profile}
-        metrics = run_notebook(Path(args.notebook).resolve(), out_dir / f"run-{i:03d}.ipynb", params)
-        print(json.dumps({"params": params, "metrics": metrics}), flush=True)
-    return 0
+    """Run a notebook over a grid (or a random sample) of its parameters; print and save the results table."""
+    from . import sweep
+
+    try:
+        grid = _sweep_grid(args)
+        fixed = {"profile": args.profile} if args.profile else {}
+        search = {"space": grid, "n_samples": args.random} if args.random else {"grid": grid}
+        results = sweep.run(args.notebook, seeds=args.seeds, fixed=fixed, out=args.out, workers=args.workers,
+                            retry_failed=args.retry_failed, timeout=args.timeout, **search)
+    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
+        print(f"ftlab sweep: {exc}", file=sys.stderr)
+        return 2
+    print(results.drop(columns=["notebook"]).to_string(index=False))
+    print(f"results table: {Path(results['notebook'].iloc[0]).parent.parent / 'results.csv'}", file=sys.stderr)
+    return 0 if (results["status"] == "ok").all() else 1
 
 
 def cmd_bench(_: argparse.Namespace) -> int:
@@ -71,15 +93,6 @@ def cmd_bench(_: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, str(script)])
 
 
-def _parse(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ftlab", description="Learn fine-tuning by doing it.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,12 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the quickstart headless and print its metrics JSON")
     demo.add_argument("--profile", default="ci", choices=["ci", "full"])
     demo.set_defaults(func=cmd_demo)
-    sweep = sub.add_parser("sweep", help="run a notebook over a grid of parameters")
+    sweep = sub.add_parser("sweep", help="run a notebook over a grid of its parameters (resumable, parallel)")
     sweep.add_argument("notebook")
     sweep.add_argument("-p", "--param", nargs="+", action="append", required=True, metavar=("NAME", "VALUE"),
-                       help="a parameter name followed by one or more values")
-    sweep.add_argument("--profile", default="ci", choices=["ci", "full"])
-    sweep.add_argument("--out", help="folder for executed notebooks")
+                       help="a parameter of the notebook's parameters cell followed by one or more values")
+    sweep.add_argument("--profile", choices=["ci", "full"], help="set the profile parameter (default: the notebook's)")
+    sweep.add_argument("--seeds", nargs="+", type=int, help="run every point once per seed")
+    sweep.add_argument("--random", type=int, metavar="N", help="random search: N points drawn from the -p values")
+    sweep.add_argument("--workers", type=int, default=1, help="parallel worker processes (threads split the cores)")
+    sweep.add_argument("--out", help="sweep folder (default sweeps/<notebook name>); re-running resumes it")
+    sweep.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    sweep.add_argument("--timeout", type=float, help="seconds a cell may run before its run fails")
     sweep.set_defaults(func=cmd_sweep)
     sub.add_parser("bench", help="ftlab vs the Hugging Face Trainer, side by side").set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)

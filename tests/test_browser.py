@@ -3,8 +3,9 @@
 Proves that the widgets render in JupyterLab 4, that a FreezePanel toggle click reaches the kernel and
 changes the model (the readout redraws), and that TrainDashboard trains in a background thread while
 the kernel still handles the Stop click, with a live plotly FigureWidget; and that HyperparamPanel shows
-the core's validation message for a typed invalid lr. Screenshots go to
-artifacts/browser/. Needs Debian's chromium (``apt-get install -y chromium``); never skipped.
+the core's validation message for a typed invalid lr. The Playground test moves the lr slider,
+toggles a layer, starts, stops, starts again with another lr and sees two rows and two overlaid curves.
+Screenshots go to artifacts/browser/. Needs Debian's chromium (``apt-get install -y chromium``); never skipped.
 """
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _write_lab_dir(root: Path) -> dict:
+def _write_lab_dir(root: Path, cells: list[str]) -> dict:
     """Notebook plus JupyterLab settings/workspaces kept inside the temp dir (no news prompt)."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, root / "nb.ipynb")
     settings = root / ".lab" / "settings"
@@ -76,9 +77,9 @@ def _write_lab_dir(root: Path) -> dict:
 
 
 @contextlib.contextmanager
-def _jupyterlab(tmp_path: Path):
-    """A JupyterLab server on a free port serving tmp_path; yields its base URL."""
-    env = _write_lab_dir(tmp_path)
+def _jupyterlab(tmp_path: Path, cells: list[str] = CELLS):
+    """A JupyterLab server on a free port serving tmp_path with nb.ipynb made of ``cells``; yields its base URL."""
+    env = _write_lab_dir(tmp_path, cells)
     port = _free_port()
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(
@@ -142,32 +143,38 @@ def _step(page) -> int:
     return int(m.group(1)) if m else 0
 
 
-def test_panels_in_jupyterlab(tmp_path):
+def _in_browser(tmp_path: Path, cells: list[str], drive, final_shot: str) -> None:
+    """Serve a notebook of ``cells`` in JupyterLab, open it in headless Chromium, run all cells, ``drive`` it."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser test needs Debian's chromium. Install it with "
                     "`apt-get update && apt-get install -y chromium` (as root); do not use `playwright install`.")
     from playwright.sync_api import expect, sync_playwright
 
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    with _jupyterlab(tmp_path) as url, sync_playwright() as p:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _jupyterlab(tmp_path, cells) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         try:
-            _drive(page, url, expect)
+            page.goto(f"{url}/lab/tree/nb.ipynb", wait_until="domcontentloaded")
+            page.wait_for_selector(".jp-Notebook", timeout=90_000)
+            page.wait_for_timeout(1500)
+            _dismiss_prompts(page)
+            _kernel_idle(page)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            drive(page, expect)
         finally:
             with contextlib.suppress(Exception):  # keep the real failure, not a screenshot error
-                page.screenshot(path=str(ARTIFACTS / "99_final.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / final_shot), full_page=True)
             browser.close()
 
 
-def _drive(page, url: str, expect) -> None:
-    page.goto(f"{url}/lab/tree/nb.ipynb", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook", timeout=90_000)
-    page.wait_for_timeout(1500)
-    _dismiss_prompts(page)
-    _kernel_idle(page)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+def test_panels_in_jupyterlab(tmp_path):
+    for old in ARTIFACTS.glob("0*.png"):  # this test's screenshots only; the Playground test keeps its own
+        old.unlink()
+    _in_browser(tmp_path, CELLS, _drive, "09_final.png")
+
+
+def _drive(page, expect) -> None:
 
     # FreezePanel: click the layer.1 toggle; the kernel freezes/unfreezes and the readout redraws.
     readout = page.locator(".ftlab-freeze-readout")
@@ -225,3 +232,95 @@ def _drive(page, url: str, expect) -> None:
     expect(page.locator(".ftlab-train-dashboard .ftlab-summary")).to_contain_text("stopped_reason")
     page.locator(".ftlab-train-dashboard").screenshot(path=str(ARTIFACTS / "06_continued.png"))
     assert page.locator(".ftlab-train-dashboard .jp-OutputArea-output").count() == 0  # no errors in its output
+
+
+# ---- the Playground: one panel, two runs compared ----------------------------------------------------
+PLAYGROUND_CELLS = [
+    """import time, datasets, ftlab, ftlab.widgets
+rows = [{"text": f"review {i} was {'great' if i % 2 else 'awful'}", "label": i % 2} for i in range(64)]
+ds = datasets.Dataset.from_list(rows)
+splits = {"train": ds.select(range(48)), "validation": ds.select(range(48, 64))}
+class Slow(ftlab.Callback):  # a test-only pause so the browser sees a run in progress
+    def on_step_end(self, trainer, row):
+        time.sleep(0.1)""",
+    """config = ftlab.TrainConfig(lr=1e-4, max_steps=30, batch_size=8, eval_every=5)
+pg = ftlab.widgets.Playground("tiny-bert", splits, config, labels=["neg", "pos"], callbacks=[Slow()])
+pg""",
+]
+
+
+def test_playground_in_jupyterlab(tmp_path):
+    for old in ARTIFACTS.glob("1*.png"):
+        old.unlink()
+    _in_browser(tmp_path, PLAYGROUND_CELLS, _drive_playground, "19_playground_final.png")
+
+
+def _drag_lr_slider(page, dx: float) -> float:
+    """Drag the log-scale lr slider's handle by ``dx`` pixels; returns the lr box's new value."""
+    panel = page.locator(".ftlab-playground .ftlab-hyperparam-panel")
+    lr_box = panel.locator(".widget-text", has_text="lr").locator("input").first
+    before = lr_box.input_value()
+    box = panel.locator(".widget-hslider .noUi-handle").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=8)
+    page.mouse.up()
+    page.wait_for_function("([el, old]) => el.value !== old", arg=[lr_box.element_handle(), before], timeout=30_000)
+    return float(lr_box.input_value())
+
+
+def _code_lr(page) -> float:
+    """The lr in the HyperparamPanel's generated papermill command."""
+    text = page.locator(".ftlab-playground .ftlab-hyperparam-panel").inner_text()
+    return float(re.search(r"-p lr (\S+)", text).group(1))
+
+
+def _drive_playground(page, expect) -> None:
+    pg = page.locator(".ftlab-playground")
+    readout = pg.locator(".ftlab-freeze-readout")
+    _wait_rendered(page, readout, timeout=180)
+    page.screenshot(path=str(ARTIFACTS / "10_playground.png"), full_page=True)
+
+    # choose what trains: the "head only" preset, then press the layer.0 toggle
+    pg.locator(".ftlab-freeze-panel .jupyter-button", has_text="head only").click()
+    expect(readout).to_contain_text("groups training: head", timeout=30_000)
+    pg.locator(".ftlab-freeze-panel .widget-toggle-button", has_text="layer.0").click()
+    expect(readout).to_contain_text("groups training: layer.0, head", timeout=30_000)
+
+    # move the lr slider: the typed box and the generated code follow
+    lr1 = _drag_lr_slider(page, 30)
+    assert lr1 > 1e-4
+    page.wait_for_timeout(500)  # the code line redraws after the box
+    assert _code_lr(page) == lr1
+    pg.locator(".ftlab-hyperparam-panel").screenshot(path=str(ARTIFACTS / "11_slider_moved.png"))
+
+    # Start, then Stop mid-run: the stopped run is kept as row 1; the freeze toggles were locked meanwhile
+    start, stop = pg.locator(".ftlab-playground-start"), pg.locator(".ftlab-stop")
+    start.click()
+    page.wait_for_function(
+        "() => /step ([1-9]\\d*)\\//.test(document.querySelector('.ftlab-progress-label').innerText)", timeout=120_000)
+    expect(pg.locator(".ftlab-freeze-panel .widget-toggle-button", has_text="layer.0")).to_be_disabled()
+    stop.click()
+    table = pg.locator(".ftlab-runs-table")
+    expect(table).to_contain_text("stop requested", timeout=60_000)
+    expect(start).to_be_enabled(timeout=30_000)
+    page.locator(".ftlab-playground").screenshot(path=str(ARTIFACTS / "12_run1_stopped.png"))
+
+    # another lr, Start again: a second row and a second pair of curves
+    lr2 = _drag_lr_slider(page, 30)
+    assert lr2 > lr1
+    start.click()
+    expect(pg.locator(".ftlab-playground-status")).to_contain_text("Run 2 recorded (completed)", timeout=180_000)
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table).to_contain_text("→")  # run 2's lr against run 1's
+    assert table.locator("tbody tr").nth(1).inner_text().split("\t")[3] == "layer.0, head"
+    legend = pg.locator(".ftlab-runs-figure .legendtext")
+    expect(legend).to_have_count(2, timeout=30_000)
+    assert legend.all_inner_texts() == ["run 1", "run 2"]
+    assert pg.locator(".ftlab-runs-figure .scatterlayer .trace").count() >= 3  # loss per run + run 2's metric
+    code = pg.locator(".ftlab-run-code")
+    expect(code).to_contain_text("The Python behind run 2")
+    expect(code).to_contain_text("model.freeze(['layer.0', 'head'])")
+    page.locator(".ftlab-playground").screenshot(path=str(ARTIFACTS / "13_two_runs.png"))
+    assert pg.locator(".jp-OutputArea-output").count() == 0  # no errors in the panels' output areas

@@ -1,7 +1,8 @@
 """The bundled datasets, their datasheets, and tools/build_samples.py.
 
 These tests read the real files in ftlab/data/samples/. A missing file is a failure, not a skip:
-run `python tools/build_samples.py` to build them from samples/parts/.
+the clean files are the one stored copy of each text; `python tools/build_samples.py` derives
+reviews-raw and the datasheets from them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,22 @@ from pathlib import Path
 import pytest
 
 from ftlab.data import clean, inspect, load_dataset
-from ftlab.data.noise import REMOVABLE, REPAIRABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "ftlab" / "data" / "samples"
+SOURCES = ("reviews", "news", "translation", "similarity")  # stored by hand; the rest is derived
+
+
+def load_tool(name):
+    """A module of tools/ (build inputs live there, outside the package)."""
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+NOISE = load_tool("noise")
+REMOVABLE, REPAIRABLE = NOISE.REMOVABLE, NOISE.REPAIRABLE
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +115,7 @@ def test_datasheets(name):
         assert "1-2 stars" in sheet or "1-2 star" in sheet
 
 
-# ---- the build script, on tiny parts in a temporary directory ----
+# ---- the build script, on tiny sources in a temporary directory ----
 
 def fake_reviews(n, seed):
     """Distinct English-looking rows: made-up words, so no two are near duplicates."""
@@ -119,25 +132,32 @@ def fake_reviews(n, seed):
 
 @pytest.fixture
 def build(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("build_samples", ROOT / "tools" / "build_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    (tmp_path / "parts").mkdir()
+    module = load_tool("build_samples")
     monkeypatch.setattr(module, "SAMPLES", tmp_path)
-    monkeypatch.setattr(module, "PARTS", tmp_path / "parts")
     monkeypatch.setattr(module, "ROOT", tmp_path)
     return module, tmp_path
 
 
-def write_part(path, rows, extra_lines=()):
+def write_source(path, rows, extra_lines=()):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "".join(extra_lines),
                     encoding="utf-8")
 
 
+def test_shipped_files_are_exactly_what_the_build_script_writes(build):
+    module, out = build
+    for name in SOURCES:
+        (out / f"{name}.jsonl").write_bytes((SAMPLES / f"{name}.jsonl").read_bytes())
+    assert module.main([]) == 0
+    built = {p.name: p.read_bytes() for p in out.iterdir()}
+    shipped = {p.name: p.read_bytes() for p in SAMPLES.iterdir()}
+    assert sorted(built) == sorted(shipped)  # nothing else is stored beside the sources and what they derive
+    stale = [name for name in sorted(built) if built[name] != shipped[name]]
+    assert not stale, f"out of date: {stale}; run python tools/build_samples.py and commit the result"
+
+
 def test_build_script_is_deterministic_and_skips_missing_sources(build, capsys):
     module, out = build
-    write_part(out / "parts" / "reviews_a.jsonl", fake_reviews(80, 0))
-    write_part(out / "parts" / "reviews_b.jsonl", fake_reviews(80, 1))
+    write_source(out / "reviews.jsonl", fake_reviews(80, 0) + fake_reviews(80, 1))
     assert module.main(["--seed", "3"]) == 0
     first = {p.name: p.read_bytes() for p in out.glob("*.*")}
     assert {"reviews.jsonl", "reviews-raw.jsonl", "reviews.md", "reviews-raw.md"} <= set(first)
@@ -153,10 +173,13 @@ def test_build_script_reports_bad_lines_and_fixes_labels(build, capsys):
     module, out = build
     rows = fake_reviews(60, 0)
     rows[0]["label"] = "positive" if rows[0]["rating"] < 3 else "negative"  # contradicts the stars
-    write_part(out / "parts" / "reviews_a.jsonl", rows, extra_lines=['{"text": "cut off\n'])
-    write_part(out / "parts" / "news_a.jsonl", [{"headline": "Why rates rose?", "lead": "Banks said so.", "label": "business"}])
+    rows.append(dict(rows[5]))  # an exact duplicate, dropped
+    write_source(out / "reviews.jsonl", rows, extra_lines=['{"text": "cut off\n'])
+    write_source(out / "news.jsonl", [{"headline": "Why rates rose?", "lead": "Banks said so.", "label": "business"}])
     assert module.main([]) == 1
     printed = capsys.readouterr().out
-    assert "reviews_a.jsonl:61: invalid JSON" in printed and "does not match" in printed
+    assert "reviews.jsonl:62: invalid JSON" in printed and "does not match" in printed
+    assert "duplicate of row 5" in printed and "news.jsonl:1: text is not headline + lead" in printed
+    assert len((out / "reviews.jsonl").read_text(encoding="utf-8").splitlines()) == 60
     news = json.loads((out / "news.jsonl").read_text(encoding="utf-8"))
     assert news["text"] == "Why rates rose? Banks said so."

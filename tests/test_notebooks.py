@@ -1,6 +1,9 @@
-"""Every curriculum notebook runs under papermill in profile "ci", writes its metrics JSON and passes its
-own final assertions (the claims it teaches). nbval (--nbval-lax) executes them again cell by cell in
-`make test` (see the Makefile); this file checks the papermill path practitioners use."""
+"""The curriculum notebooks: structure, public imports, stored outputs, and the papermill path.
+
+`make test` executes every notebook once under nbval (--nbval-lax), where each notebook's last cells assert
+the claims it teaches, then tools/check_notebook_metrics.py checks each wrote its metrics JSON (profile
+"ci", peak RSS < 2 GB). Here papermill runs the quickstart with injected parameters — the path
+practitioners use in batch — so each notebook is executed once in CI, not twice."""
 import json
 from pathlib import Path
 
@@ -15,7 +18,7 @@ def test_curriculum_is_present():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", NOTEBOOKS[:1], ids=[p.stem for p in NOTEBOOKS[:1]])
 def test_notebook_runs_under_papermill(notebook, tmp_path):
     import papermill as pm
 
@@ -26,6 +29,21 @@ def test_notebook_runs_under_papermill(notebook, tmp_path):
     metrics = json.loads(metrics_path.read_text())
     assert metrics.get("profile") == "ci"
     assert 0 < metrics["peak_rss_mb"] < 2048, "every notebook must fit a 2 GB Binder"
+
+
+def test_the_metrics_check_finds_a_missing_or_oversized_notebook(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check", NOTEBOOKS[0].parent.parent / "tools" / "check_notebook_metrics.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    (tmp_path / "metrics").mkdir()
+    for name in ("00_a", "01_b", "02_c"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    (tmp_path / "metrics" / "00_a.json").write_text(json.dumps({"profile": "ci", "peak_rss_mb": 900}))
+    (tmp_path / "metrics" / "01_b.json").write_text(json.dumps({"profile": "full", "peak_rss_mb": 2100}))
+    found = check.problems(tmp_path)
+    assert len(found) == 3 and any("02_c" in f and "wrote no" in f for f in found)
 
 
 def test_every_notebook_has_a_parameters_cell_with_profile_and_metrics_path():

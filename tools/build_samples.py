@@ -1,38 +1,42 @@
 #!/usr/bin/env python
-"""Build ftlab's bundled datasets from the hand-written parts, and write their datasheets.
+"""Check ftlab's bundled datasets, derive ``reviews-raw`` from ``reviews``, and write the datasheets.
 
     python tools/build_samples.py [--seed 0]
 
-Reads ``ftlab/data/samples/parts/``:
+The hand-written texts are stored once, in the files that ship: ``ftlab/data/samples/``
 
-- ``reviews_*.jsonl`` (text, rating, label, domain) -> ``reviews.jsonl``
-- ``news_*.jsonl`` (headline, lead, label)          -> ``news.jsonl`` (+ text = headline + lead)
-- ``translation.jsonl`` (en, zh, domain)             -> ``translation.jsonl``
-- ``similarity.jsonl`` (sentence1, sentence2, score) -> ``similarity.jsonl``
+- ``reviews.jsonl``     (text, label, rating, domain)
+- ``news.jsonl``        (text, label, headline, lead; text = headline + lead)
+- ``translation.jsonl`` (en, zh, domain)
+- ``similarity.jsonl``  (sentence1, sentence2, score)
 
-then plants noise into the reviews to make ``reviews-raw.jsonl`` (see ``ftlab/data/noise.py``)
-and writes ``<name>.md`` datasheets with the counts filled in. A source whose parts are missing
-is skipped with a message. Bad lines are reported (file:line) and skipped; the exit status is
-then 1. Rerunning with the same parts and seed gives byte-identical files.
+To add or fix a text, edit those files and rerun this tool. It validates every row (the label
+of a review follows its stars, the text of a news item is rebuilt from headline and lead),
+drops exact and near duplicates, keeps the stored order and writes each file back normalised;
+then it plants noise into the reviews to make ``reviews-raw.jsonl`` (see ``tools/noise.py``)
+and writes the ``<name>.md`` datasheets with the counts filled in. A missing source is skipped
+with a message. Bad lines are reported (file:line) and skipped; the exit status is then 1.
+Rerunning with the same files and seed changes nothing (tests/test_data_bundled.py checks that
+the shipped files are exactly what this tool writes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing ftlab
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/noise.py, a build input (not shipped)
+
+from noise import NON_ENGLISH, REMOVABLE, plant_noise, star_label  # noqa: E402
 
 from ftlab.data import text_checks as tc  # noqa: E402
-from ftlab.data.noise import NON_ENGLISH, REMOVABLE, plant_noise, star_label  # noqa: E402
 
 SAMPLES = ROOT / "ftlab" / "data" / "samples"
-PARTS = SAMPLES / "parts"
 NEWS_LABELS = ("world", "sports", "business", "science/technology")
 SENTIMENT = ("negative", "neutral", "positive")
 AUTHORSHIP = ("Written for ftlab by its developers with an AI writing assistant: original text, "
@@ -46,19 +50,19 @@ class Problems(list):
         self.append(f"{where}: {message}")
 
 
-def read_parts(pattern: str, problems: Problems) -> list[dict]:
-    """All JSON objects in the matching part files (sorted by file name), with their origin."""
+def read_source(name: str, problems: Problems) -> list[dict]:
+    """All JSON objects of ``samples/<name>.jsonl``, in stored order, with their origin (file:line)."""
+    path = SAMPLES / f"{name}.jsonl"
     records = []
-    for path in sorted(PARTS.glob(pattern)):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                problems.add(f"{path.name}:{number}", f"invalid JSON ({err.msg}); skipped")
-                continue
-            records.append({**record, "_where": f"{path.name}:{number}"})
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            problems.add(f"{path.name}:{number}", f"invalid JSON ({err.msg}); skipped")
+            continue
+        records.append({**record, "_where": f"{path.name}:{number}"})
     return records
 
 
@@ -84,7 +88,10 @@ def valid_news(r: dict, problems: Problems) -> dict | None:
     headline, lead = r["headline"].strip(), r["lead"].strip()
     # "headline. lead", but a headline ending in ? or ! keeps its own punctuation
     joiner = " " if headline[-1] in ".?!" else ". "
-    return {"text": headline + joiner + lead, "label": r["label"], "headline": headline, "lead": lead}
+    text = headline + joiner + lead
+    if r.get("text") != text:  # text is derived: headline and lead are the stored truth
+        problems.add(r["_where"], "text is not headline + lead; rebuilt from them")
+    return {"text": text, "label": r["label"], "headline": headline, "lead": lead}
 
 
 def valid_translation(r: dict, problems: Problems) -> dict | None:
@@ -116,16 +123,14 @@ def deduplicate(rows: list[dict], keys: tuple[str, ...], near: bool, problems: P
     return [r for k, r in enumerate(rows) if k not in drop]
 
 
-def assemble(pattern: str, validate, dedupe_keys: tuple[str, ...], near: bool, seed: int,
-             problems: Problems, name: str) -> list[dict] | None:
-    """Read, validate, de-duplicate and shuffle one source; None when it has no parts."""
-    if not list(PARTS.glob(pattern)):
-        print(f"skip {name}: no parts matching {PARTS.relative_to(ROOT)}/{pattern}")
+def assemble(name: str, validate, dedupe_keys: tuple[str, ...], near: bool,
+             problems: Problems) -> list[dict] | None:
+    """Read, validate and de-duplicate one source, keeping its order; None when the file is missing."""
+    if not (SAMPLES / f"{name}.jsonl").exists():
+        print(f"skip {name}: {SAMPLES.relative_to(ROOT)}/{name}.jsonl does not exist")
         return None
-    rows = [row for r in read_parts(pattern, problems) if (row := validate(r, problems))]
-    rows = deduplicate(rows, dedupe_keys, near, problems, name)
-    random.Random(seed).shuffle(rows)
-    return rows
+    rows = [row for r in read_source(name, problems) if (row := validate(r, problems))]
+    return deduplicate(rows, dedupe_keys, near, problems, name)
 
 
 def write_jsonl(name: str, rows: list[dict]) -> None:
@@ -201,7 +206,7 @@ def raw_sheet(raw: list[dict], n_clean: int, seed: int) -> str:
 (train on raw vs cleaned data).
 
 **How it was made.** The {n_clean} reviews of `reviews` (see `reviews.md`: written for ftlab,
-original text, not drawn from existing corpora) with noise planted by `tools/build_samples.py` (seed {seed}; code in `ftlab/data/noise.py`).
+original text, not drawn from existing corpora) with noise planted by `tools/build_samples.py` (seed {seed}; code in `tools/noise.py`).
 The {len(NON_ENGLISH)} non-English reviews (Spanish, German, French, Italian and Chinese) were
 written for ftlab too.
 
@@ -314,23 +319,23 @@ No label column.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0, help="shuffling and noise seed (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed for reviews-raw (default 0)")
     seed = parser.parse_args(argv).seed
     problems = Problems()
-    reviews = assemble("reviews_*.jsonl", valid_review, ("text",), True, seed, problems, "reviews")
+    reviews = assemble("reviews", valid_review, ("text",), True, problems)
     if reviews:
         write_jsonl("reviews", reviews)
         write_datasheet("reviews", reviews_sheet(reviews))
         raw = plant_noise(reviews, seed)
         write_jsonl("reviews-raw", raw)
         write_datasheet("reviews-raw", raw_sheet(raw, len(reviews), seed))
-    news = assemble("news_*.jsonl", valid_news, ("text",), True, seed, problems, "news")
+    news = assemble("news", valid_news, ("text",), True, problems)
     if news:
         write_jsonl("news", news)
         write_datasheet("news", news_sheet(news))
     for name, validate, keys in (("translation", valid_translation, ("en",)),
                                  ("similarity", valid_similarity, ("sentence1", "sentence2"))):
-        rows = assemble(f"{name}.jsonl", validate, keys, False, seed, problems, name)
+        rows = assemble(name, validate, keys, False, problems)
         if rows:
             write_jsonl(name, rows)
             write_datasheet(name, pairs_sheet(name, rows))

@@ -32,6 +32,7 @@ class FreezePanel(Panel):
     Attributes:
         toggles: group name -> ToggleButton (pressed = trains).
         preset_buttons: preset name ("head", "top-2", "all", "lora") -> Button.
+        lora_options: keyword arguments the "lora" preset passes to ``model.freeze`` (e.g. ``{"r": 4}``).
         readout: HTML with trainable parameters and the memory estimate.
         output: where handler errors appear.  widget: the whole panel.
     """
@@ -39,6 +40,7 @@ class FreezePanel(Panel):
     def __init__(self, model, batch_size: int = 32, seq_len: int = 128, precision: str = "fp32",
                  optimizer: str = "adamw"):
         self.model = model
+        self.lora_options: dict = {}  # r / alpha / dropout the LoRA preset attaches with (the Playground sets r)
         self._syncing = False
         sizes = model.param_summary().set_index("group")["params"].to_dict()
         self.toggles = {g: widgets.ToggleButton(description=g, tooltip=f"{g}: {sizes.get(g, 0):,} parameters",
@@ -124,7 +126,7 @@ class FreezePanel(Panel):
     @panel_handler
     def _on_preset(self, button) -> None:
         name = next(k for k, b in self.preset_buttons.items() if b is button)
-        self.model.freeze(name)
+        self.model.freeze(name, **(self.lora_options if name == "lora" else {}))
         self._sync()
 
     @panel_handler

@@ -10,13 +10,13 @@ Example:
 """
 from __future__ import annotations
 
-import dataclasses
 import shlex
 from typing import Any, Optional
 
 import ipywidgets as widgets
 
 from ftlab.config import OPTIMIZERS, SCHEDULERS, TrainConfig
+from ftlab.runs import clean_value, config_code, non_default_fields
 
 from ._common import Panel, panel_handler, status_html
 from .static import pre_html, table_html
@@ -46,16 +46,15 @@ def _controls(cfg: TrainConfig) -> dict[str, widgets.Widget]:
     }
 
 
-def _clean(value: Any) -> Any:
-    """2.0 -> 2 so generated code reads as a person would write it."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def non_default_fields(config: TrainConfig) -> dict[str, Any]:
-    """Fields of ``config`` that differ from ``TrainConfig()``, in declaration order."""
-    default = TrainConfig()
-    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
-            if getattr(config, f.name) != getattr(default, f.name)}
+def papermill_command(notebook: str, output_notebook: str, params: dict[str, Any]) -> str:
+    """``papermill NOTEBOOK OUT -p name value …`` (lists as YAML flow lists with ``-y``)."""
+    parts = ["papermill", shlex.quote(notebook), shlex.quote(output_notebook)]
+    for k, v in params.items():
+        if isinstance(v, (list, tuple, dict)):
+            parts += ["-y", shlex.quote(f"{k}: {list(v)!r}")]  # YAML flow list
+        else:
+            parts += ["-p", k, shlex.quote(str(clean_value(v)))]
+    return " ".join(parts)
 
 
 class HyperparamPanel(Panel):
@@ -107,19 +106,12 @@ class HyperparamPanel(Panel):
     @property
     def python_code(self) -> str:
         """``ftlab.TrainConfig(...)`` with only the fields that differ from the defaults."""
-        args = ", ".join(f"{k}={_clean(v)!r}" for k, v in non_default_fields(self._config).items())
-        return f"ftlab.TrainConfig({args})"
+        return config_code(self._config)
 
     @property
     def papermill_command(self) -> str:
         """The papermill call that runs ``notebook`` with these hyperparameters as parameters."""
-        parts = ["papermill", shlex.quote(self.notebook), shlex.quote(self.output_notebook)]
-        for k, v in non_default_fields(self._config).items():
-            if isinstance(v, (list, tuple, dict)):
-                parts += ["-y", shlex.quote(f"{k}: {list(v)!r}")]  # YAML flow list
-            else:
-                parts += ["-p", k, shlex.quote(str(_clean(v)))]
-        return " ".join(parts)
+        return papermill_command(self.notebook, self.output_notebook, non_default_fields(self._config))
 
     def values(self) -> dict[str, Any]:
         """What the controls hold now, as TrainConfig keyword arguments (max_steps 0 -> None)."""
@@ -164,7 +156,7 @@ class HyperparamPanel(Panel):
 
     def to_html(self) -> str:
         """Static view: the config table, then the Python call and papermill command."""
-        fields = {k: _clean(v) for k, v in self._config.to_dict().items() if k in self.controls}
+        fields = {k: clean_value(v) for k, v in self._config.to_dict().items() if k in self.controls}
         return (f"<div class='ftlab-hyperparam-panel'>{table_html(fields, caption='TrainConfig')}"
                 f"{self.error.value}{self.code.value}</div>")
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import datasets
 import numpy as np
 
+from .checks import check_seed, require_dataset, require_rows
+from .labels import row_list
+
 METHODS = ("oversample", "undersample")
 
 
@@ -19,13 +22,7 @@ def label_ids(ds: datasets.Dataset, caller: str) -> tuple[np.ndarray, list[str]]
     Example:
         >>> ids, names = label_ids(ftlab.load_dataset("reviews"), "balance")  # doctest: +SKIP
     """
-    if isinstance(ds, datasets.DatasetDict):
-        raise TypeError(
-            f"{caller}() takes one Dataset; got a DatasetDict with splits {list(ds)}. "
-            f"Pass one split, e.g. {caller}(splits['train'])."
-        )
-    if not isinstance(ds, datasets.Dataset):
-        raise TypeError(f"{caller}() takes a datasets.Dataset; got {type(ds).__name__}.")
+    require_dataset(ds, caller)
     feature = ds.features.get("label")
     if not isinstance(feature, datasets.ClassLabel):
         found = "no 'label' column" if feature is None else f"a 'label' column of type {feature}"
@@ -34,7 +31,16 @@ def label_ids(ds: datasets.Dataset, caller: str) -> tuple[np.ndarray, list[str]]
             f"(columns: {ds.column_names}). Load it with ftlab.load_dataset(..., label=<column>), "
             "which types the labels."
         )
-    return np.asarray(ds["label"], dtype=np.int64), list(feature.names)
+    require_rows(ds, caller)
+    labels = np.asarray(ds["label"], dtype=np.int64)
+    unlabelled = np.flatnonzero(labels < 0).tolist()
+    if unlabelled:  # ClassLabel's -1 means "no class": it must not be dropped or counted silently
+        raise ValueError(
+            f"{caller}() needs a class for every row, but {len(unlabelled)} rows have label -1 "
+            f"(no class) at {row_list(unlabelled)}. Label them, or drop them first: "
+            "ds.filter(lambda row: row['label'] >= 0)."
+        )
+    return labels, list(feature.names)
 
 
 def balance(ds: datasets.Dataset, method: str = "oversample", seed: int = 0) -> datasets.Dataset:
@@ -53,7 +59,7 @@ def balance(ds: datasets.Dataset, method: str = "oversample", seed: int = 0) -> 
     if method not in METHODS:
         raise ValueError(f"balance(method=...) must be one of {METHODS}; got {method!r}.")
     labels, names = label_ids(ds, "balance")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, "balance"))
     groups = [np.flatnonzero(labels == k) for k in range(len(names))]
     present = [g for g in groups if len(g)]
     target = max(map(len, present)) if method == "oversample" else min(map(len, present))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import datasets
 import pandas as pd
 
+from .checks import as_text, check_threshold, require_dataset, require_text_feature
 from .cleaning_steps import DEFAULT_STEPS, STEPS, Step, drop_near_duplicates
 from .html_tables import html_section, html_table, shorten
 
@@ -104,13 +105,14 @@ def clean(
         >>> ds, report = clean(ds, steps=["strip_html", "drop_empty"])  # doctest: +SKIP
     """
     _check_input(ds)
-    functions = _resolve_steps(steps, near_threshold)
+    functions = _resolve_steps(steps, check_threshold(near_threshold, allow_none=False))
     frame = ds.to_pandas()
-    frame["text"] = ["" if t is None else str(t) for t in frame["text"]]
+    # a missing text (None, or NaN once pandas has it) is the empty text, as inspect() counts it
+    frame["text"] = [as_text(t) for t in frame["text"]]
     frame["_orig"] = range(len(frame))
     events: list[dict] = []
-    for _, function in functions:
-        frame, step_events = function(frame)
+    for name, function in functions:
+        frame, step_events = _run_step(name, function, frame)
         events += step_events
     report = CleaningReport(
         n_input=len(ds),
@@ -119,8 +121,14 @@ def clean(
         events=pd.DataFrame(events, columns=EVENT_COLUMNS),
     )
     _check_accounting(report)
-    frame = frame.drop(columns="_orig").reset_index(drop=True)
-    return datasets.Dataset.from_pandas(frame, features=ds.features, preserve_index=False), report
+    return _to_dataset(frame.drop(columns="_orig"), ds.features), report
+
+
+def _to_dataset(frame: pd.DataFrame, features: datasets.Features) -> datasets.Dataset:
+    features = features.copy()
+    if features["text"].dtype not in ("string", "large_string"):  # e.g. numbers, or all-None
+        features["text"] = datasets.Value("string")  # the steps made every text a str
+    return datasets.Dataset.from_pandas(frame.reset_index(drop=True), features=features, preserve_index=False)
 
 
 def _check_input(ds: object) -> None:
@@ -129,18 +137,23 @@ def _check_input(ds: object) -> None:
             f"clean() takes one Dataset; got a DatasetDict with splits {list(ds)}. Clean before "
             "splitting (so duplicates cannot straddle train and test), or clean ds['train']."
         )
-    if not isinstance(ds, datasets.Dataset):
-        raise TypeError(f"clean() takes a datasets.Dataset; got {type(ds).__name__}.")
+    require_dataset(ds, "clean")
     if "text" not in ds.column_names:
         raise ValueError(
             f"clean() needs a 'text' column; the dataset has {ds.column_names}. Load it with "
             "ftlab.load_dataset(..., text=<column>) or ds.rename_column(<column>, 'text')."
         )
+    require_text_feature(ds, "text", "clean")
 
 
 def _resolve_steps(steps: Sequence[str | Step], near_threshold: float) -> list[tuple[str, Callable]]:
     if isinstance(steps, str) or callable(steps):
         steps = [steps]
+    if not isinstance(steps, list | tuple):
+        raise TypeError(
+            f"clean(steps=...) must be a list of step names or functions; got {steps!r}. "
+            f"Available steps: {', '.join(STEPS)}; the default is {list(DEFAULT_STEPS)}."
+        )
     resolved = []
     for step in steps:
         if callable(step):
@@ -155,6 +168,17 @@ def _resolve_steps(steps: Sequence[str | Step], near_threshold: float) -> list[t
                 f"(default: {', '.join(DEFAULT_STEPS)})."
             )
     return resolved
+
+
+def _run_step(name: str, function: Callable, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    result = function(frame)
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], pd.DataFrame)):
+        raise TypeError(
+            f"Cleaning step {name!r} returned {type(result).__name__}; a step must return "
+            "(frame, events): the new DataFrame and a list of event dicts (one per changed or "
+            "removed row, see ftlab.data.cleaning_steps.removed_rows)."
+        )
+    return result[0], list(result[1])
 
 
 def _check_accounting(report: CleaningReport) -> None:

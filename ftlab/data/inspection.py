@@ -16,6 +16,8 @@ import datasets
 import numpy as np
 
 from . import text_checks as tc
+from .checks import as_text, check_threshold, require_text_feature
+from .labels import is_missing
 from .report import DataReport
 
 NEAR_DUP_MAX_ROWS = 50_000  # above this the pairwise similarity check takes minutes: skip it
@@ -47,10 +49,10 @@ def inspect(
     """
     splits = _as_splits(ds)
     _check_column(splits, column)
-    _check_threshold(near_threshold)
+    near_threshold = check_threshold(near_threshold)
     texts, labels, row_ids = [], [], []
     for name, part in splits.items():
-        texts += ["" if t is None else str(t) for t in part[column]]
+        texts += [as_text(t) for t in part[column]]  # None/NaN: an empty row, as clean() sees it
         labels += _label_names_per_row(part)
         row_ids += [(name, i) for i in range(len(part))]
     label_names = _label_names(splits)
@@ -71,6 +73,9 @@ def inspect(
 
 
 def _as_splits(ds) -> dict[str, datasets.Dataset]:
+    if isinstance(ds, datasets.DatasetDict) and not ds:
+        raise ValueError("inspect() got a DatasetDict with no splits. Pass a Dataset, or a "
+                         "DatasetDict such as ftlab.split(ds).")
     if isinstance(ds, datasets.DatasetDict):
         return dict(ds)
     if isinstance(ds, datasets.Dataset):
@@ -90,14 +95,7 @@ def _check_column(splits: dict[str, datasets.Dataset], column: str) -> None:
                 f"{part.column_names}. Pass column=<name of the text column>, or load with "
                 "ftlab.load_dataset(..., text=<column>)."
             )
-
-
-def _check_threshold(near_threshold: float | None) -> None:
-    if near_threshold is not None and not 0 < near_threshold <= 1:
-        raise ValueError(
-            f"near_threshold must be a similarity in (0, 1] or None; got {near_threshold!r}. "
-            "0.8 finds copies with a few edited words; None skips the check."
-        )
+        require_text_feature(part, column, "inspect")
 
 
 def _label_names(splits: dict[str, datasets.Dataset]) -> list[str] | None:
@@ -107,7 +105,8 @@ def _label_names(splits: dict[str, datasets.Dataset]) -> list[str] | None:
     feature = first.features["label"]
     if isinstance(feature, datasets.ClassLabel):
         return list(feature.names)
-    return sorted({str(v) for part in splits.values() for v in part["label"]})
+    # a missing label is not a class called "None"
+    return sorted({str(v) for part in splits.values() for v in part["label"] if not is_missing(v)})
 
 
 def _label_names_per_row(part: datasets.Dataset) -> list[str | None]:
@@ -116,7 +115,7 @@ def _label_names_per_row(part: datasets.Dataset) -> list[str | None]:
     feature = part.features["label"]
     if isinstance(feature, datasets.ClassLabel):
         return [feature.int2str(int(v)) if v is not None and v >= 0 else None for v in part["label"]]
-    return [None if v is None else str(v) for v in part["label"]]
+    return [None if is_missing(v) else str(v) for v in part["label"]]
 
 
 def _warn_label_mismatch(splits: dict[str, datasets.Dataset]) -> None:

@@ -28,6 +28,12 @@ def rename_columns(
         >>> rename_columns(["review_body", "stars"], "review_body", "stars", "my.csv")
         {'review_body': 'text', 'stars': 'label'}
     """
+    for role, wanted, allowed in (("text", text, "a column name, False or None"), ("label", label, "a column name or None")):
+        if not (wanted is None or isinstance(wanted, str) or (role == "text" and wanted is False)):
+            raise TypeError(
+                f"{role}= must be {allowed}; got {wanted!r}. {source} has the columns "
+                f"{list(columns)}: pass {role}=<one of those>."
+            )
     renames = {}
     for role, wanted in (("text", text), ("label", label)):
         if not isinstance(wanted, str) or wanted == role:
@@ -59,6 +65,35 @@ def require_text_column(columns: Sequence[str], text: str | bool | None, source:
     )
 
 
+NESTED = (list, tuple, set, dict, np.ndarray)
+FIX_FOR = {
+    "label": "Keep one label per row, e.g. df['label'] = df['label'].str[0]. ftlab does single-label "
+             "classification: for multi-label data, train one yes/no classifier per tag.",
+    "text": "Keep one string per row: join list pieces, e.g. df['text'] = df['text'].str.join(' '), "
+            "or pick the text column with text=<column>.",
+}
+
+
+def check_scalar_column(values: Sequence, column: str, role: str, source: str) -> None:
+    """Raise ValueError when a text or label column holds lists or dicts, naming rows and the fix.
+
+    Example:
+        >>> check_scalar_column([["neg", "pos"]], "label", "label", "my.parquet")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: my.parquet: the 'label' column holds lists, not one label per row: ...
+    """
+    nested = [i for i, v in enumerate(values) if isinstance(v, NESTED)]
+    if not nested:
+        return
+    example = values[nested[0]]
+    shown = example.tolist() if isinstance(example, np.ndarray) else example
+    kind = "dicts" if isinstance(example, dict) else "lists"
+    raise ValueError(
+        f"{source}: the {column!r} column holds {kind}, not one {role} per row: {row_list(nested)} "
+        f"(e.g. row {nested[0]} holds {shown!r}). {FIX_FOR[role]}"
+    )
+
+
 def is_missing(value: object) -> bool:
     """True for None, NaN, pandas NA and empty/whitespace strings."""
     if value is None or value is pd.NA:
@@ -78,7 +113,7 @@ def _kind(value: object) -> str:
     return "digits" if text.lstrip("-").isdigit() else "text"
 
 
-def _rows(indices: Sequence[int]) -> str:
+def row_list(indices: Sequence[int]) -> str:
     shown = ", ".join(str(i) for i in indices[:MAX_ROWS_SHOWN])
     more = f" and {len(indices) - MAX_ROWS_SHOWN} more" if len(indices) > MAX_ROWS_SHOWN else ""
     return f"{'row' if len(indices) == 1 else 'rows'} {shown}{more} (0-based)"
@@ -89,7 +124,7 @@ def check_label_values(values: Sequence, source: str) -> None:
     missing = [i for i, v in enumerate(values) if is_missing(v)]
     if missing:
         raise ValueError(
-            f"{source}: {len(missing)} labels are missing (None, NaN or empty) at {_rows(missing)}. "
+            f"{source}: {len(missing)} labels are missing (None, NaN or empty) at {row_list(missing)}. "
             "Drop or fill those rows before loading, e.g. df.dropna(subset=['label'])."
         )
     kinds = [_kind(v) for v in values]
@@ -101,7 +136,7 @@ def check_label_values(values: Sequence, source: str) -> None:
         examples = sorted({repr(values[i]) for i in odd[:MAX_ROWS_SHOWN]})
         raise ValueError(
             f"{source}: the label column mixes numbers and words; the odd ones out are at "
-            f"{_rows(odd)} (values {', '.join(examples)}). Use one kind of label for every row: "
+            f"{row_list(odd)} (values {', '.join(examples)}). Use one kind of label for every row: "
             "all class names (e.g. 'positive') or all class numbers (0, 1, 2)."
         )
 
@@ -113,7 +148,7 @@ def _as_ints(values: Sequence, source: str) -> list[int] | None:
     fractional = [i for i, v in enumerate(values) if not float(v).is_integer()]
     if fractional:
         raise ValueError(
-            f"{source}: class labels must be whole numbers or names, but {_rows(fractional)} "
+            f"{source}: class labels must be whole numbers or names, but {row_list(fractional)} "
             f"hold fractions (e.g. {values[fractional[0]]!r}). For a regression target, keep the "
             "scores in a column with another name (e.g. 'score') and load with label=None."
         )
@@ -139,13 +174,15 @@ def encode_labels(
     check_label_values(values, source)
     if label_names is not None:
         label_names = _check_label_names(label_names, source)
+    elif all(isinstance(v, bool | np.bool_) for v in values):
+        values = [str(bool(v)) for v in values]  # classes "False"/"True", not "0"/"1"
     ints = _as_ints(values, source)
     if ints is not None and label_names is not None:
         bad = [i for i, v in enumerate(ints) if not 0 <= v < len(label_names)]
         if bad:
             raise ValueError(
                 f"{source}: with label_names={label_names} integer labels are class ids "
-                f"0..{len(label_names) - 1}, but {_rows(bad)} hold {sorted({ints[i] for i in bad})}. "
+                f"0..{len(label_names) - 1}, but {row_list(bad)} hold {sorted({ints[i] for i in bad})}. "
                 "Map them to names first, or pass label_names with one name per class id."
             )
         return ints, label_names
@@ -166,7 +203,7 @@ def encode_labels(
 
 
 def _check_label_names(label_names: Sequence[str], source: str) -> list[str]:
-    names = [str(n) for n in label_names]
+    names = [str(n) for n in label_names] if isinstance(label_names, Sequence | np.ndarray) else []
     if not names or isinstance(label_names, str) or len(set(names)) != len(names):
         raise ValueError(
             f"{source}: label_names must be a non-empty list of distinct names, e.g. "

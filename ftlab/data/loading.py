@@ -8,6 +8,7 @@ travel with the data into the model head, the confusion matrix and the widgets.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import datasets
 import pandas as pd
 import pyarrow as pa
 
-from .labels import encode_labels, rename_columns, require_text_column
+from .checks import as_text
+from .labels import check_scalar_column, encode_labels, rename_columns, require_text_column
 from .readers import SUPPORTED_SUFFIXES, read_table
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
@@ -83,7 +85,7 @@ def load_dataset(
         ['negative', 'neutral', 'positive']
         >>> ds = load_dataset("my_reviews.csv", text="review_body", label="stars")  # doctest: +SKIP
     """
-    name = str(name_or_path)
+    name = _check_name(name_or_path)
     if isinstance(name_or_path, str) and name in BUNDLED:
         return _load_bundled(name, text, label, label_names, split)
     path = Path(name_or_path).expanduser()
@@ -94,13 +96,37 @@ def load_dataset(
     return _load_hub(name, text, label, label_names, split)
 
 
+def _check_name(name_or_path: object) -> str:
+    if isinstance(name_or_path, pd.DataFrame | datasets.Dataset):
+        raise TypeError(
+            f"load_dataset() takes a dataset name or a file path; got {type(name_or_path).__name__}, "
+            "which is data already. Use it as it is, or turn a DataFrame into a Dataset with "
+            "datasets.Dataset.from_pandas(df)."
+        )
+    if not isinstance(name_or_path, str | os.PathLike):
+        several = " Load files one at a time and join them with datasets.concatenate_datasets." \
+            if isinstance(name_or_path, list | tuple) else ""
+        raise TypeError(
+            f"load_dataset() takes a dataset name or a file path; got {type(name_or_path).__name__} "
+            f"({name_or_path!r:.60}). Pass e.g. 'reviews' or 'data/my_reviews.csv'.{several}"
+        )
+    name = str(name_or_path)
+    if not name.strip():
+        raise ValueError(
+            f"load_dataset() got an empty name ({name!r}). Pass a bundled dataset "
+            f"({', '.join(BUNDLED)}), a file path, or a Hugging Face Hub id."
+        )
+    return name
+
+
 def _load_bundled(name, text, label, label_names, split) -> datasets.Dataset:
     spec = BUNDLED[name]
     path = SAMPLES_DIR / f"{name}.jsonl"
     if not path.exists():
         raise FileNotFoundError(
-            f"The bundled dataset {name!r} is missing ({path} does not exist). In a source "
-            "checkout, build it with: python tools/build_samples.py"
+            f"The bundled dataset {name!r} is missing ({path} does not exist). Reinstall ftlab; in a "
+            "source checkout restore it with `git checkout -- ftlab/data/samples` (reviews-raw and the "
+            "datasheets are rebuilt from the others by: python tools/build_samples.py)"
         )
     _check_local_split(split, name)
     if label_names is None and spec.label_names is not None:
@@ -129,9 +155,13 @@ def _load_local(path: Path, text, label, label_names, source: str | None = None)
         raise ValueError(f"{source} has no rows. Check the file, or that the right file was passed.")
     frame = frame.rename(columns=rename_columns(list(frame.columns), text, label, source))
     require_text_column(list(frame.columns), text, source)
+    for role, column in (("text", text), ("label", label)):
+        if role in frame.columns:
+            name = column if isinstance(column, str) else role
+            check_scalar_column(frame[role].tolist(), name, role, source)
     if "text" in frame.columns:
         # a missing text is kept as "" so inspect() can report it as an empty row
-        frame["text"] = [("" if v is None or v != v else str(v)) for v in frame["text"]]
+        frame["text"] = [as_text(v) for v in frame["text"]]
     names = None
     if "label" in frame.columns:
         saved = class_names.get(label or "label") if label_names is None else None
@@ -189,7 +219,9 @@ def _prepare_hub_split(ds: datasets.Dataset, text, label, label_names, source: s
     feature = ds.features.get("label")
     if feature is None or (isinstance(feature, datasets.ClassLabel) and label_names is None):
         return ds
-    codes, names = encode_labels(list(ds["label"]), label_names, source)
+    values = list(ds["label"])
+    check_scalar_column(values, label if isinstance(label, str) else "label", "label", source)
+    codes, names = encode_labels(values, label_names, source)
     order = ds.column_names
     ds = ds.remove_columns("label").add_column("label", codes, feature=datasets.ClassLabel(names=names))
     return ds.select_columns(order)

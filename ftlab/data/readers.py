@@ -31,8 +31,14 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:
             f"{', '.join(SUPPORTED_SUFFIXES)}. Convert the file, or load it with pandas and "
             "use datasets.Dataset.from_pandas."
         )
+    if path.stat().st_size == 0:
+        raise ValueError(
+            f"{path} is empty (0 bytes): the file was not written, or was truncated. Check the "
+            "path; a CSV file needs a header line and one line per row, e.g. text,label then "
+            "\"Great battery.\",positive."
+        )
     if suffix == ".parquet":
-        return pd.read_parquet(path), _parquet_class_names(path)
+        return _read_parquet(path)
     text = _decode_utf8(path)
     if suffix in (".csv", ".tsv"):
         return _read_csv(path, sep="\t" if suffix == ".tsv" else ","), {}
@@ -55,10 +61,37 @@ def _decode_utf8(path: Path) -> str:
         ) from None
 
 
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path), _parquet_class_names(path)
+    except (pa.ArrowException, OSError) as err:  # Arrow's "not parquet" / "corrupt footer" errors
+        raise ValueError(
+            f"{path} is not a readable Parquet file ({err}). It may be truncated or another "
+            "format renamed to .parquet: write it again with df.to_parquet(path) or ds.to_parquet(path)."
+        ) from None
+
+
 def _read_csv(path: Path, sep: str) -> pd.DataFrame:
     # keep_default_na=False: a review that says "NA" or "null" is text, not a missing value;
     # only truly empty cells become missing.
-    return pd.read_csv(path, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    try:
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{path} has no header line and no rows (only blank lines or a byte-order mark). "
+            "A CSV file needs a header line and one line per row, e.g. text,label then "
+            "\"Great battery.\",positive."
+        ) from None
+    except pd.errors.ParserError as err:
+        kind = "TSV" if sep == "\t" else "CSV"
+        raise ValueError(
+            f"{path} is not a valid {kind} file: {str(err).strip()}. Every line needs the same "
+            f"number of fields as the header; a text holding the separator {sep!r}, a quote or a "
+            "line break must be inside double quotes (\"like, this\"), with inner quotes doubled. "
+            "pandas' df.to_csv(path, index=False) writes it correctly."
+        ) from None
 
 
 def _read_jsonl(path: Path, text: str) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 
 Both rest on one *stratified order*: every class is shuffled, then the classes are interleaved
 so that any prefix of the order holds each class in (almost exactly) its overall proportion.
-A split takes consecutive slices of that order; a subsample of ``n`` rows takes its first
-``n`` rows, so ``subsample(ds, 100)`` is contained in ``subsample(ds, 200)`` and a learning
+A split first fixes how many rows of each class go to each split (each count within 1 of the
+class's share), then hands every class's rows out in that order; a subsample of ``n`` rows takes
+the first ``n`` rows of the order, so ``subsample(ds, 100)`` is contained in ``subsample(ds, 200)`` and a learning
 curve adds data instead of drawing a new sample at every size.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datasets
 import numpy as np
 
-from .balancing import label_ids
+from .checks import check_seed, require_dataset, require_rows
 
 
 def stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray:
@@ -36,12 +37,14 @@ def stratified_order(labels: np.ndarray | None, n: int, seed: int) -> np.ndarray
     return np.argsort(keys, kind="stable")
 
 
-def _labels_or_none(ds: datasets.Dataset, stratify: bool, caller: str) -> np.ndarray | None:
-    if isinstance(ds, datasets.DatasetDict) or not isinstance(ds, datasets.Dataset):
-        label_ids(ds, caller)  # raises the "one Dataset" TypeError
+def _labels_or_none(ds: datasets.Dataset, stratify: object, caller: str) -> np.ndarray | None:
+    require_dataset(ds, caller)
+    if not isinstance(stratify, bool | np.bool_):
+        raise ValueError(f"{caller}(stratify=...) must be True or False; got {stratify!r}.")
     if not stratify or not isinstance(ds.features.get("label"), datasets.ClassLabel):
         return None  # nothing to stratify by: a plain shuffle
-    return label_ids(ds, caller)[0]
+    # label -1 ("no class") rows form a group of their own, spread over the splits like a class
+    return np.asarray(ds["label"], dtype=np.int64)
 
 
 def _check_fraction(name: str, value: object) -> float:
@@ -74,20 +77,93 @@ def split(
     if val + test >= 1:
         raise ValueError(f"split(val={val}, test={test}) leaves no training rows; val + test must be < 1.")
     labels = _labels_or_none(ds, stratify, "split")
-    n = len(ds)
+    seed = check_seed(seed, "split")
+    sizes = _split_sizes(len(ds), val, test)  # test, validation, train
+    order = stratified_order(labels, len(ds), seed)
+    parts = _stratified_parts(order, labels, sizes)
+    result = {name: ds.select(rows.tolist()) for name, rows in zip(("test", "validation", "train"), parts)}
+    return datasets.DatasetDict({name: result[name] for name in ("train", "validation", "test") if len(result[name])})
+
+
+def _split_sizes(n: int, val: float, test: float) -> np.ndarray:
     n_test = max(1, round(test * n)) if test else 0
     n_val = max(1, round(val * n)) if val else 0
     if n - n_test - n_val < 1:
+        needed = 1 + bool(val) + bool(test)  # every split that is asked for gets at least one row
         raise ValueError(
-            f"split() got {n} rows: too few for val={val} and test={test} plus a training split."
+            f"split() got {n} rows: too few for val={val} and test={test} plus a training split "
+            f"(at least {needed} rows are needed). Use more data, or val=0 / test=0 to leave "
+            "a split out."
         )
-    order = stratified_order(labels, n, seed)
-    parts = {"test": order[:n_test], "validation": order[n_test : n_test + n_val],
-             "train": order[n_test + n_val :]}
+    return np.array([n_test, n_val, n - n_test - n_val])
+
+
+def _stratified_parts(order: np.ndarray, labels: np.ndarray | None, sizes: np.ndarray) -> list[np.ndarray]:
+    """Cut ``order`` into splits of ``sizes`` rows with every class count within 1 of its share.
+
+    Consecutive slices of the stratified order usually do that, and are kept (so a split is the
+    same as before this check existed); a slice can miss a class's share by up to 2, and then the
+    counts per (class, split) are rounded together (:func:`round_to_margins`). Each class then
+    hands out its rows in ``order``: a slice is exactly the first rows of every class.
+    """
+    labels = np.zeros(len(order), dtype=np.int64) if labels is None else labels
+    classes, class_of, per_class = np.unique(labels, return_inverse=True, return_counts=True)
+    slices = np.split(class_of[order], np.cumsum(sizes)[:-1])
+    counts = np.stack([np.bincount(part, minlength=len(classes)) for part in slices], axis=1)
+    if np.any(np.abs(counts - np.outer(per_class, sizes) / len(order)) >= 1):
+        counts = round_to_margins(per_class, sizes)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    parts: list[list[int]] = [[] for _ in sizes]
+    for c, label in enumerate(classes):
+        rows = np.flatnonzero(labels == label)
+        rows = rows[np.argsort(position[rows])]  # this class's rows in the shuffled order
+        for j, chunk in enumerate(np.split(rows, np.cumsum(counts[c])[:-1])):
+            parts[j] += chunk.tolist()
     # rows stay in the shuffled order: a file sorted by class must not give a sorted train split
-    result = {name: ds.select(parts[name].tolist()) for name in ("train", "validation", "test")
-              if len(parts[name])}
-    return datasets.DatasetDict(result)
+    return [np.asarray(sorted(part, key=position.__getitem__), dtype=np.int64) for part in parts]
+
+
+def round_to_margins(row_sums: np.ndarray, col_sums: np.ndarray) -> np.ndarray:
+    """Integer table with the given row and column sums, each cell the floor or ceiling of
+    ``row_sums[i] * col_sums[j] / total`` (a bipartite flow: it always exists).
+
+    Example:
+        >>> round_to_margins(np.array([2, 2, 2]), np.array([2, 2, 2])).tolist()
+        [[0, 1, 1], [1, 1, 0], [1, 0, 1]]
+    """
+    total = int(np.sum(row_sums))
+    exact = np.outer(row_sums, col_sums)  # ideal cell = exact / total
+    table = exact // total
+    fractional = exact % total > 0
+    spare = col_sums - table.sum(axis=0)  # units each column still needs
+    take = np.zeros_like(fractional)
+    for c in range(len(row_sums)):
+        for _ in range(int(row_sums[c] - table[c].sum())):
+            _augment(c, take, fractional, spare)
+    return table + take
+
+
+def _augment(start: int, take: np.ndarray, fractional: np.ndarray, spare: np.ndarray) -> None:
+    """Give row ``start`` one more rounded-up cell, moving other rows' cells along a path if needed."""
+    parent: dict[int, tuple[int, int]] = {start: (-1, -1)}
+    queue = [start]
+    for row in queue:  # breadth-first over rows; the queue grows while it is read
+        for col in np.flatnonzero(fractional[row] & ~take[row]):
+            if spare[col] > 0:
+                spare[col] -= 1
+                while row != -1:  # flip the path: row takes col, its parent takes what row gave up
+                    take[row, col] = True
+                    prev_row, prev_col = parent[row]
+                    if prev_row != -1:
+                        take[row, prev_col] = False
+                    row, col = prev_row, prev_col
+                return
+            for other in np.flatnonzero(take[:, col]):
+                if other not in parent:
+                    parent[int(other)] = (row, int(col))
+                    queue.append(int(other))
+    raise RuntimeError("round_to_margins: no rounding found; this is a bug, please report it")
 
 
 def subsample(ds: datasets.Dataset, n: int, seed: int = 0, stratify: bool = True) -> datasets.Dataset:
@@ -104,6 +180,8 @@ def subsample(ds: datasets.Dataset, n: int, seed: int = 0, stratify: bool = True
         >>> small = subsample(splits["train"], 200, seed=0)  # doctest: +SKIP
     """
     labels = _labels_or_none(ds, stratify, "subsample")
+    seed = check_seed(seed, "subsample")
+    require_rows(ds, "subsample")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= len(ds):
         raise ValueError(
             f"subsample(n=...) must be a whole number from 1 to {len(ds)} (the dataset's rows); "

@@ -1,8 +1,8 @@
 """How ``reviews-raw`` is made: plant realistic, labelled noise into clean review records.
 
-Used by ``tools/build_samples.py``; kept in the package so a learner can read exactly what
-went wrong in the raw data. Every raw row has a ``noise`` field: ``""`` for an untouched row,
-otherwise the kind planted:
+A build input of ``tools/build_samples.py``, not shipped: learners read what went wrong in
+the raw data from the shipped datasheet ``reviews-raw.md`` and from each row's ``noise`` field:
+``""`` for an untouched row, otherwise the kind planted:
 
 - ``exact_duplicate``: a verbatim copy of an earlier row (~3 %).
 - ``near_duplicate``: a copy with a small edit: case, punctuation, or one word (~2 %).
