@@ -8,7 +8,8 @@ from .data_inspector import DataInspector
 from .error_browser import ErrorBrowser
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
+from .mask_viewer import MaskViewer
 from .static import plot_history
 from .train_dashboard import TrainDashboard
 
-__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "TrainDashboard", "plot_history", "widget_frontend"]
+__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "MaskViewer", "TrainDashboard", "plot_history", "widget_frontend"]
