@@ -154,3 +154,19 @@ def test_smollm2_template_masks_decode_to_exactly_the_answer_and_im_end():
     assert "SmolLM" in "".join(roles[roles.role == "template"].token)  # the default system turn, not learned
     assert out[0]["labels"][-2] == tok.eos_token_id and out[0]["labels"][-1] == ftlab.IGNORE_INDEX  # "\n" after
     assert torch.tensor(out[0]["input_ids"]).eq(tok.pad_token_id).sum() == 3  # 3 turns: 3 real <|im_end|>, no pads
+
+
+def test_a_template_without_end_of_turn_warns(lm):
+    lm.tokenizer.chat_template = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+                                  "{% if add_generation_prompt %}assistant: {% endif %}")
+    chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    with pytest.warns(UserWarning, match="no end-of-turn token after the answer"):
+        sft.tokenize(datasets.Dataset.from_list([{"messages": chat}]), lm)
+
+
+def test_an_answer_that_does_not_follow_the_generation_prompt_is_a_mismatch(lm):
+    # this template has no generation prompt: "a" would be found inside the next header "assistant: "
+    lm.tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }} {% endfor %}"
+    chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    with pytest.raises(ValueError, match="ignores add_generation_prompt.*template mismatch"):
+        sft.tokenize(datasets.Dataset.from_list([{"messages": chat}]), lm)

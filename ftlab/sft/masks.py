@@ -128,9 +128,11 @@ def _encode_chat(messages: list, tok, index: int) -> tuple[list[int], list[str]]
             cursor = _prompt_end(messages[:k], full, tok, index)
         content = message["content"].strip()  # templates may trim; the answer text itself must appear
         start = full.find(content, cursor)
-        if start < 0:
-            raise ValueError(f"Chat {index}: message {k}'s content was not found in the rendered chat after "
-                             f"position {cursor}; the chat template changes the text (template mismatch)")
+        answer_moved = message["role"] == "assistant" and full[cursor:start].strip()  # must follow the prompt
+        if start < 0 or answer_moved:
+            raise ValueError(f"Chat {index}: message {k}'s content was not found in the rendered chat "
+                             f"{'right after the generation prompt' if answer_moved else f'after position {cursor}'}"
+                             f"; the chat template changes the text (template mismatch)")
         spans.append((start, start + len(content), message["role"]))
         cursor = start + len(content)
     ids, offsets = _tokens_with_spans(tok, full)
@@ -150,6 +152,10 @@ def _prompt_end(history: list, full: str, tok, index: int) -> int:
     """Where the answer starts: the end of ``history`` rendered with the generation prompt, which must be a
     prefix of the full chat both as text and as tokens (otherwise training and generation see different prompts)."""
     prompt = render(history, tok, add_generation_prompt=True)
+    if prompt == render(history, tok):
+        raise ValueError(f"Chat {index}: the chat template ignores add_generation_prompt=True, so nothing would tell "
+                         f"the model where its answer starts at generation time (template mismatch). Use a template "
+                         f"with a generation prompt, or a prompt/completion dataset")
     prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
     if not full.startswith(prompt) or tok(full, add_special_tokens=False)["input_ids"][:len(prompt_ids)] != prompt_ids:
         raise ValueError(f"Chat {index}: the prompt rendered with add_generation_prompt=True is not a prefix of the "
