@@ -1,6 +1,6 @@
 """Decoder packing: a micro-batch's examples laid end to end, each seeing only itself.
 
-The encoder version (``ftlab/train/packing.py``) shares its row layout (``pack_rows``) with this one; a
+The encoder version (``ftlab/batches/packing.py``) shares its row layout (``pack_rows``) with this one; a
 decoder needs three more things to compute exactly what the padded batch computes:
 
 * **positions restart at 0** for each example (RoPE must not see example 2 as the continuation of example 1);
@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from ..config import IGNORE_INDEX
-from ..train.packing import pack_rows
+from ..batches.packing import pack_rows
 
 
 def block_causal_mask(owner: torch.Tensor, additive_dtype: "torch.dtype | None" = None) -> torch.Tensor:
