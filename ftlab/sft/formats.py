@@ -9,7 +9,7 @@ Example:
     >>> import datasets
     >>> ds = datasets.Dataset.from_list([{"en": "Good morning", "zh": "早上好"}])
     >>> to_chat(ds, user="Translate to Chinese: {en}", assistant="{zh}")[0]["messages"][1]
-    {'content': '早上好', 'role': 'assistant'}
+    {'role': 'assistant', 'content': '早上好'}
     >>> detect_format(ds.column_names + ["text"])
     'text'
 """

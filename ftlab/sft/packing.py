@@ -1,6 +1,6 @@
 """Decoder packing: a micro-batch's examples laid end to end, each seeing only itself.
 
-The encoder version (``ftlab/train/packing.py``) shares its row layout (``pack_rows``) with this one; a
+The encoder version (``ftlab/batches/packing.py``) shares its row layout (``pack_rows``) with this one; a
 decoder needs three more things to compute exactly what the padded batch computes:
 
 * **positions restart at 0** for each example (RoPE must not see example 2 as the continuation of example 1);
