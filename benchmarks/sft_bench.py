@@ -134,13 +134,13 @@ def summarize(runs: list[dict]) -> dict:
 
 def check_same_supervision(setup, tok) -> dict:
     """Supervised tokens over the whole train set: ftlab's labels vs TRL's completion tokens (must be equal)."""
-    from ftlab.sft.masks import encode  # noqa: F401 -- documents where ftlab's mask comes from
     ftlab_count = sum(sum(t != sft_sides.IGNORE for t in lab[1:]) for lab in setup.train_ids["labels"])
     trl_count = 0
     for row in setup.train_pc:
         p = tok(row["prompt"], add_special_tokens=False)["input_ids"]
         full = tok(row["prompt"] + row["completion"], add_special_tokens=False)["input_ids"]
-        assert full[:len(p)] == p, "prompt tokens are not a prefix of prompt + completion"
+        if full[:len(p)] != p:  # TRL would warn and mask differently: the comparison would not be equal work
+            raise RuntimeError(f"prompt tokens are not a prefix of prompt + completion: {row['prompt'][-40:]!r}")
         trl_count += len(full) - len(p)
     return {"supervised_tokens_ftlab": ftlab_count, "supervised_tokens_trl": trl_count, "equal": ftlab_count == trl_count}
 
