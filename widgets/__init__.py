@@ -8,8 +8,10 @@ from .data_inspector import DataInspector
 from .error_browser import ErrorBrowser
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
+from .mask_viewer import MaskViewer
 from .playground import Playground
 from .static import plot_history
 from .train_dashboard import TrainDashboard
 
-__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "Playground", "TrainDashboard", "plot_history", "widget_frontend"]
+__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "MaskViewer", "Playground", "TrainDashboard",
+           "plot_history", "widget_frontend"]

@@ -1,0 +1,71 @@
+"""Decoder packing computes what the padded batch computes: same loss, same gradients (tiny-llama)."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+import ftlab
+from ftlab.sft import block_causal_mask, collate_packed_causal
+
+IGNORE = ftlab.IGNORE_INDEX
+
+
+def examples():
+    g = torch.Generator().manual_seed(0)
+    lengths = [7, 3, 11, 5, 9]
+    ids = [torch.randint(5, 1000, (n,), generator=g).tolist() for n in lengths]
+    # a prompt of 2 tokens is not learned, the rest is (like an answer-only mask)
+    labels = [[IGNORE, IGNORE] + seq[2:] for seq in ids]
+    return SimpleNamespace(input_ids=ids, targets=labels)
+
+
+def padded_batch(data, pad_id):
+    T = max(len(s) for s in data.input_ids)
+    ids = torch.full((len(data.input_ids), T), pad_id)
+    labels = torch.full_like(ids, IGNORE)
+    mask = torch.zeros_like(ids)
+    for r, (seq, lab) in enumerate(zip(data.input_ids, data.targets)):
+        ids[r, :len(seq)], labels[r, :len(seq)], mask[r, :len(seq)] = torch.tensor(seq), torch.tensor(lab), 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def loss_and_grads(module, batch):
+    module.zero_grad()
+    loss = module(**batch, use_cache=False).loss
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in module.named_parameters()}
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_packed_loss_and_gradients_equal_padded(attn):
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    lm.module.config._attn_implementation = attn
+    data, pad = examples(), lm.tokenizer.pad_token_id
+    packed = collate_packed_causal(data, list(range(5)), pad, row_len=16, attn_implementation=attn)
+    assert packed["input_ids"].shape[0] < 5  # several examples really share rows
+    loss_pad, grads_pad = loss_and_grads(lm.module, padded_batch(data, pad))
+    loss_pack, grads_pack = loss_and_grads(lm.module, packed)
+    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-6, rtol=1e-5)
+    for name, g in grads_pad.items():
+        torch.testing.assert_close(grads_pack[name], g, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_the_equality_check_catches_contamination():
+    # the same packed rows with an all-ones 2D mask let examples attend to each other: the loss changes
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    data, pad = examples(), lm.tokenizer.pad_token_id
+    packed = collate_packed_causal(data, list(range(5)), pad, row_len=16)
+    loss_pad, _ = loss_and_grads(lm.module, padded_batch(data, pad))
+    leaky = dict(packed, attention_mask=torch.ones_like(packed["input_ids"]))
+    loss_leak, _ = loss_and_grads(lm.module, leaky)
+    assert abs(float(loss_leak) - float(loss_pad)) > 1e-4
+
+
+def test_layout_positions_and_targets():
+    data = SimpleNamespace(input_ids=[[1, 2, 3], [4, 5]], targets=[[IGNORE, 2, 3], [4, 5]])
+    b = collate_packed_causal(data, [0, 1], pad_id=0, row_len=8)
+    assert b["input_ids"].tolist() == [[1, 2, 3, 4, 5]]
+    assert b["position_ids"].tolist() == [[0, 1, 2, 0, 1]]
+    assert b["labels"].tolist() == [[IGNORE, 2, 3, IGNORE, 5]]  # each example's first token is no target
+    assert block_causal_mask(torch.tensor([[0, 0, -1]]))[0, 0].tolist() == [[True, False, False], [True, True, False],
+                                                                             [False, False, True]]
