@@ -15,6 +15,8 @@ from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
 from .tasks import Task, get_task
 from .train import STOP_REASONS, Callback, History, LRFinderResult, RunState, StopTraining, Trainer, fit_head, lr_find
 
+from . import sft, sweep  # noqa: E402  -- ftlab.sft.to_chat(...), ftlab.sweep.run(...) after `import ftlab`
+
 __version__ = "0.1.0"
 
 __all__ = ["LRFinderResult", "RunState", "STOP_REASONS", "Task", "get_task", "Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
