@@ -51,7 +51,9 @@ demo: $(STAMP)
 	@$(PY) -m ftlab.cli demo --profile $(PROFILE)
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench.py
+	@# the decoder section compares with TRL: a bench-only extra (pip checked it leaves torch as it is)
+	@$(PY) -c "import trl" 2>/dev/null || $(PIP) install -q -e ".[bench]"
+	$(PY) benchmarks/bench.py $(ARGS)
 
 # Binder's limits, proven here: a fresh env from binder/ only, every notebook in profile ci under a hard
 # 2 GiB memory limit and a one-core CPU quota (cgroup), with no network. Needs root. NOTEBOOKS="00 07" picks some.

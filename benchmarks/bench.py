@@ -3,6 +3,7 @@
     make bench                         # = .venv/bin/python benchmarks/bench.py
     python benchmarks/bench.py --quick --skip-notebooks   # smoke run: a few steps, nothing to conclude from
     python benchmarks/bench.py --precision bf16 --compile # GPU options, passed to both sides
+    python benchmarks/bench.py --sft-only                 # only the decoder section: ftlab vs TRL (sft_bench.py)
 
 Both sides train the same model (the ``minilm`` preset, same pretrained trunk and same seeded head) on the
 ``reviews`` train split (split val=0.1, test=0.1, seed=0), batch 32, max_len 128, one epoch, same lr,
@@ -54,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
                    help="ftlab TrainConfig.precision; HF gets bf16=/fp16= to match")
     p.add_argument("--compile", action="store_true", help="torch.compile on both sides (TrainConfig.compile / torch_compile)")
+    p.add_argument("--skip-sft", action="store_true", help="leave out the decoder section (ftlab vs TRL SFTTrainer)")
+    p.add_argument("--sft-only", action="store_true",
+                   help="run only the decoder section; its keys are merged into the existing latest.json")
     p.add_argument("--no-extras", action="store_true", help="skip the extra columns (HF group_by_length, ftlab bucketed instead of packed)")
     return p.parse_args(argv)
 
@@ -165,12 +169,24 @@ def run_notebooks(skip: bool) -> list[dict]:
     return rows
 
 
+def run_sft(args, machine: dict) -> dict:
+    """The decoder section (benchmarks/sft_bench.py); needs the ``bench`` extra (trl)."""
+    import sft_bench
+    import sft_report
+
+    out = sft_bench.main(["--quick"] if args.quick else [])
+    print(sft_report.record(out, machine, args.quick))
+    return out
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     device = pick_device("auto")
     precision = resolve_precision(args.precision, device)
     repeats = args.repeats or (1 if args.quick else 4)
     machine = report.describe_machine(device)
+    if args.sft_only:
+        return run_sft(args, machine)
     print(f"bench on {machine['cpu']} ({machine['cores']} cores), device {device}, precision {precision}", flush=True)
     splits = split(load_dataset("reviews"), val=0.1, test=0.1, seed=0)
     if args.quick:  # one epoch of 256 rows (8 steps): exercises every path in a few minutes
@@ -198,6 +214,8 @@ def main(argv=None) -> dict:
         with open(results_md, "a") as f:
             f.write(section)
     print(section)
+    if not args.skip_sft:
+        result["sft"] = run_sft(args, machine)["sft"]
     return result
 
 

@@ -12,6 +12,7 @@ Example:
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -63,16 +64,19 @@ class TokenBatches(Batches):
     pad_id: int = 0
     max_len: int = 128
     packed: bool = False
+    supervised_logits_only: bool = False  # causal LM: LM head + loss only where a label is (collate.supervised_positions)
 
     def collate(self, rows):
         # packed: (R, T) rows + a block-diagonal mask; padded: (B, T) — see ftlab/batches/packing.py
-        return collate_packed(self.data, rows, self.pad_id, self.max_len) if self.packed else collate(self.data, rows, self.pad_id)
+        if self.packed:
+            return collate_packed(self.data, rows, self.pad_id, self.max_len)
+        return collate(self.data, rows, self.pad_id, self.supervised_logits_only)
 
     def eval_batches(self, batch_size):
         order = np.argsort(self.lengths, kind="stable")  # similar lengths together: little padding, faster eval
         for i in range(0, len(order), batch_size):
             rows = order[i:i + batch_size].tolist()
-            yield rows, collate(self.data, rows, self.pad_id)
+            yield rows, collate(self.data, rows, self.pad_id, self.supervised_logits_only)
 
     def targets(self):
         return np.asarray(self.data.targets)
@@ -112,7 +116,18 @@ def make_batches(model, data, config, text_column: str = "text") -> Batches:
         warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention; "
                       "this model's batches are padded instead", stacklevel=3)
     return TokenBatches(tokenized.task, tokenized.lengths, bucket=bucket, data=tokenized,
-                        pad_id=pad_token_id(model.tokenizer), max_len=config.max_len, packed=packed)
+                        pad_id=pad_token_id(model.tokenizer), max_len=config.max_len, packed=packed,
+                        supervised_logits_only=tokenized.task.per_token_labels and keeps_logits(model.module))
+
+
+def keeps_logits(module) -> bool:
+    """Whether a causal LM can compute logits at chosen positions only: its forward takes ``logits_to_keep``
+    and the installed transformers accepts a boolean (B, T) mask for it (transformers >= 5). Else full logits."""
+    from transformers import modeling_utils
+
+    base = module.get_base_model() if hasattr(module, "get_base_model") else module  # a peft (LoRA) wrapper
+    return (hasattr(modeling_utils, "slice_logits_to_keep")
+            and "logits_to_keep" in inspect.signature(base.forward).parameters)
 
 
 def check_max_len(model, max_len: int) -> None:
