@@ -1,0 +1,24 @@
+"""ftlab.rag: retrieval-augmented generation you can measure against fine-tuning on the same questions.
+
+Chunk documents, search them by meaning (dense), by words (BM25) or both (hybrid), answer with a causal LM
+given the retrieved chunks, and score retrieval and answers (recall@k, MRR, exact match, token F1,
+hallucination and abstention rates, latency, prompt tokens). :func:`decide` turns a use case into
+"fine-tune, RAG, both or neither yet", with reasons.
+
+Example:
+    >>> import ftlab
+    >>> kb = ftlab.rag.KnowledgeBase.from_texts(["Cats purr.", "Dogs bark."], ids=["cat", "dog"])
+    >>> [h.doc_id for h in kb.search("can dogs bark", k=1, method="bm25")]
+    ['dog']
+"""
+from .answer import ABSTAIN, RAG, Answer, ClosedBook, is_abstention
+from .chunking import Chunk, chunk_documents, chunk_text, split_sentences
+from .index import METHODS, Hit, KnowledgeBase
+from .metrics import (contains_gold, evaluate, evaluate_retrieval, exact_match, normalize_answer, recall_at_k,
+                      reciprocal_rank, token_f1)
+from .store import load_knowledge_base, save_knowledge_base
+
+__all__ = ["ABSTAIN", "Answer", "Chunk", "ClosedBook", "Hit", "KnowledgeBase", "METHODS", "RAG", "chunk_documents",
+           "chunk_text", "contains_gold", "evaluate", "evaluate_retrieval", "exact_match", "is_abstention",
+           "load_knowledge_base", "normalize_answer", "recall_at_k", "reciprocal_rank", "save_knowledge_base",
+           "split_sentences", "token_f1"]
