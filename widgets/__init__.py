@@ -5,10 +5,11 @@ HTML/plotly fallback, so executed notebooks keep their results.
 """
 from ._common import widget_frontend
 from .data_inspector import DataInspector
+from .decision_guide import DecisionGuide
 from .error_browser import ErrorBrowser
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
 from .static import plot_history
 from .train_dashboard import TrainDashboard
 
-__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "TrainDashboard", "plot_history", "widget_frontend"]
+__all__ = ["DataInspector", "DecisionGuide", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "TrainDashboard", "plot_history", "widget_frontend"]

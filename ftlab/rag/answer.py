@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Optional, Sequence
 
 ABSTAIN = "I don't know."
 SYSTEM_RAG = ("Answer the question using only the context. Answer in a few words. "
@@ -98,14 +98,14 @@ class RAG(ClosedBook):
         kb: a :class:`ftlab.rag.KnowledgeBase`.
         lm: a causal-lm FTModel (base or fine-tuned).
         k: chunks in the prompt.
-        method: "dense", "bm25" or "hybrid".
+        method: "dense", "bm25" or "hybrid" (default: hybrid with embeddings, else bm25).
         max_new_tokens: answer length cap.
 
     Example:
         >>> RAG(kb, lm, k=3).answer("Who leads the robotics lab?").sources  # doctest: +SKIP
     """
 
-    def __init__(self, kb, lm, k: int = 3, method: str = "hybrid", max_new_tokens: int = 32, system: str = SYSTEM_RAG):
+    def __init__(self, kb, lm, k: int = 3, method: Optional[str] = None, max_new_tokens: int = 32, system: str = SYSTEM_RAG):
         super().__init__(lm, max_new_tokens, system)
         self.kb, self.k, self.method = kb, k, method
 

@@ -161,26 +161,28 @@ class KnowledgeBase:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def search(self, query: str, k: int = 5, method: str = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 5, method: Optional[str] = None) -> list[Hit]:
         """The ``k`` best chunks for a query, best first.
 
         Args:
             query: the question or search words.
             k: how many hits; more than the number of chunks returns them all, with a warning.
-            method: "dense" (embeddings), "bm25" (words) or "hybrid" (reciprocal rank fusion of both).
+            method: "dense" (embeddings), "bm25" (words) or "hybrid" (reciprocal rank fusion of both);
+                default: hybrid with an embedder, bm25 without.
 
         Example:
             >>> kb.search("how many leave days", k=3, method="hybrid")[0].doc_id  # doctest: +SKIP
             'hr-leave'
         """
-        scores = self.scores(query, method)
         k = self._check_k(k)
+        scores = self.scores(query, method)
         order = np.argsort(-scores, kind="stable")[:k]
         return [Hit(c.id, c.doc_id, c.title, c.text, float(scores[j]), r + 1)
                 for r, j in enumerate(order) for c in [self.chunks[j]]]
 
-    def scores(self, query: str, method: str = "hybrid") -> np.ndarray:
-        """One score per chunk (higher = better) under ``method``.  -> (N,)"""
+    def scores(self, query: str, method: Optional[str] = None) -> np.ndarray:
+        """One score per chunk (higher = better) under ``method`` (default as in :meth:`search`).  -> (N,)"""
+        method = method or ("hybrid" if self.embeddings is not None else "bm25")
         if not isinstance(query, str) or not query.strip():
             raise ValueError(f"The query must be a non-empty string; got {query!r:.80}")
         if method not in METHODS:

@@ -17,7 +17,7 @@ import re
 import string
 import time
 from collections import Counter
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -104,7 +104,7 @@ def _doc_id(chunk_id: str) -> str:
     return chunk_id.rsplit("#", 1)[0]
 
 
-def evaluate_retrieval(kb, qa, k: int = 3, method: str = "hybrid") -> dict:
+def evaluate_retrieval(kb, qa, k: int = 3, method: Optional[str] = None) -> dict:
     """Retrieval alone: recall@k, MRR (over the top 20) and mean search latency, on answerable questions.
 
     Example:
@@ -127,7 +127,8 @@ def evaluate(system, qa, batch_size: int = 8, return_answers: bool = False):
     """Answer every question with ``system`` and score it.
 
     Args:
-        system: a :class:`RAG`, a :class:`ClosedBook`, or a causal-lm FTModel (wrapped as closed book).
+        system: a :class:`RAG`, a :class:`ClosedBook` (anything with ``answer_many``), or a causal-lm FTModel
+            (wrapped as closed book).
         qa: rows with ``question`` and ``answers`` (empty = unanswerable); a RAG also needs ``gold_doc_ids``.
         batch_size: questions generated together.
         return_answers: also return the list of :class:`Answer` objects (for error analysis).
@@ -141,7 +142,7 @@ def evaluate(system, qa, batch_size: int = 8, return_answers: bool = False):
     Example:
         >>> ftlab.rag.evaluate(ftlab.rag.RAG(kb, lm), test_questions)["contains_gold"]  # doctest: +SKIP
     """
-    system = system if isinstance(system, ClosedBook) else ClosedBook(system)
+    system = system if hasattr(system, "answer_many") else ClosedBook(system)  # a bare FTModel answers closed book
     retrieval = hasattr(system, "kb")
     rows = _rows(qa, ("question", "answers") + (("gold_doc_ids",) if retrieval else ()), "evaluate")
     answers = system.answer_many([r["question"] for r in rows], batch_size=batch_size)
