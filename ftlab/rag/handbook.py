@@ -67,3 +67,31 @@ def load_questions(split: Optional[str] = None, kind: Optional[str] = None) -> d
         raise ValueError(f"kind must be one of {KINDS} or None; got {kind!r}")
     rows = [r for r in _read("handbook-questions") if split in (None, r["split"]) and kind in (None, r["kind"])]
     return datasets.Dataset.from_list(rows)
+
+
+GROUPS = ("trained fact, new wording", "unseen fact", "multi-document", "unanswerable")
+
+
+def held_out_questions(per_group: int = 10, seed: int = 0) -> datasets.Dataset:
+    """A balanced held-out set from the test split, with a ``group`` column: paraphrases of facts the
+    fine-tuning arm trained on, facts it never saw, multi-document and unanswerable questions.
+
+    Example:
+        >>> sorted(set(held_out_questions(2)["group"])) == sorted(GROUPS)
+        True
+    """
+    if not (isinstance(per_group, int) and per_group >= 1):
+        raise ValueError(f"per_group must be an int >= 1; got {per_group!r}")
+    import random
+
+    def group(r: dict) -> str:
+        if r["kind"] in ("multi", "unanswerable"):
+            return "multi-document" if r["kind"] == "multi" else "unanswerable"
+        return GROUPS[0] if r["fact_trained"] else GROUPS[1]
+
+    rng, out = random.Random(seed), []
+    rows = [dict(r, group=group(r)) for r in load_questions("test").to_list()]
+    for g in GROUPS:
+        members = [r for r in rows if r["group"] == g]
+        out += rng.sample(members, min(per_group, len(members)))
+    return datasets.Dataset.from_list(out)

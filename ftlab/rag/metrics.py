@@ -146,11 +146,28 @@ def evaluate(system, qa, batch_size: int = 8, return_answers: bool = False):
     retrieval = hasattr(system, "kb")
     rows = _rows(qa, ("question", "answers") + (("gold_doc_ids",) if retrieval else ()), "evaluate")
     answers = system.answer_many([r["question"] for r in rows], batch_size=batch_size)
-    scores = _score(rows, answers, getattr(system, "k", 0) if retrieval else 0)
+    scores = score_answers(rows, answers, getattr(system, "k", 0) if retrieval else 0)
     return (scores, answers) if return_answers else scores
 
 
-def _score(rows: list[dict], answers: list, k: int) -> dict:
+def scores_by(qa, answers: list, column: str, k: int = 0) -> "pd.DataFrame":
+    """:func:`score_answers` per value of a QA column (e.g. ``kind`` or ``group``), plus an ``all`` row.
+
+    Example:
+        >>> scores, answers = evaluate(rag, qa, return_answers=True); scores_by(qa, answers, "group")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    rows = _rows(qa, ("question", "answers", column), "scores_by")
+    table = {}
+    for value in list(dict.fromkeys(r[column] for r in rows)) + ["all"]:
+        pick = [i for i, r in enumerate(rows) if value in ("all", r[column])]
+        table[value] = score_answers([rows[i] for i in pick], [answers[i] for i in pick], k)
+    return pd.DataFrame(table).T
+
+
+def score_answers(rows: list[dict], answers: list, k: int = 0) -> dict:
+    """The scores of :func:`evaluate` for answers already generated (``k`` > 0 adds recall@k and MRR)."""
     ok = [bool(r["answers"]) for r in rows]
     em = [exact_match(a.text, r["answers"]) for r, a, o in zip(rows, answers, ok) if o]
     f1 = [token_f1(a.text, r["answers"]) for r, a, o in zip(rows, answers, ok) if o]
