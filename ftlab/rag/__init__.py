@@ -18,7 +18,7 @@ from .finetune import qa_training_data
 from .handbook import GROUPS, changed_documents, held_out_questions, load_handbook, load_questions
 from .index import METHODS, Hit, KnowledgeBase
 from .metrics import (contains_gold, evaluate, evaluate_retrieval, exact_match, normalize_answer, recall_at_k,
-                      reciprocal_rank, token_f1)
+                      reciprocal_rank, score_answers, scores_by, token_f1)
 from .scenarios import SCENARIOS
 from .store import load_knowledge_base, save_knowledge_base
 
