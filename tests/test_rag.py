@@ -65,7 +65,7 @@ def test_empty_and_non_text_documents_are_skipped_with_their_ids_and_count():
     with pytest.warns(UserWarning, match=r"Skipped 2 empty or non-text document\(s\): ids \['b', 'c'\]"):
         kb = R.KnowledgeBase.from_texts(["Leave is 27 days.", "  ", None, "The pier is long."], ids=["a", "b", "c", "d"])
     assert sorted(kb.documents) == ["a", "d"]
-    with pytest.raises(ValueError, match="Every document is empty"):
+    with pytest.raises(ValueError, match="Every document is empty"), pytest.warns(UserWarning, match="Skipped 2"):
         R.KnowledgeBase.from_texts(["", 3], ids=["x", "y"])
 
 
@@ -83,10 +83,10 @@ def test_k_larger_than_the_chunks_returns_all_with_a_warning():
 
 def test_bad_method_k_query_and_dense_without_embedder_are_clear_errors():
     kb = _kb()
-    for call, match in [(lambda: kb.search("pier", method="sparse"), "method must be one of"),
+    for call, match in [(lambda: kb.search("pier", k=1, method="sparse"), "method must be one of"),
                         (lambda: kb.search("pier", k=0), "k must be an int"),
-                        (lambda: kb.search("  "), "non-empty string"),
-                        (lambda: kb.search("pier", method="dense"), "no embedder")]:
+                        (lambda: kb.search("  ", k=1), "non-empty string"),
+                        (lambda: kb.search("pier", k=1, method="dense"), "no embedder")]:
         with pytest.raises(ValueError, match=match):
             call()
 
