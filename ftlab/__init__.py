@@ -15,7 +15,7 @@ from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
 from .tasks import Task, get_task
 from .train import STOP_REASONS, Callback, History, LRFinderResult, RunState, StopTraining, Trainer, fit_head, lr_find
 
-from . import sft, sweep  # noqa: E402  -- ftlab.sft.to_chat(...), ftlab.sweep.run(...) after `import ftlab`
+from . import rag, sft, sweep  # noqa: E402  -- ftlab.sft.to_chat(...), ftlab.rag.KnowledgeBase, ftlab.sweep.run(...)
 
 __version__ = "0.1.0"
 
