@@ -58,7 +58,7 @@ class ClosedBook:
     """The language model alone: it answers from what its weights hold (pre-training or fine-tuning)."""
 
     def __init__(self, lm, max_new_tokens: int = 32, system: str = SYSTEM_CLOSED):
-        if getattr(lm, "task", None) != "causal-lm":
+        if getattr(getattr(lm, "task", None), "pools_features", True):  # an encoder's task pools; an LM's does not
             raise ValueError(f"{type(self).__name__} needs a causal-lm FTModel (ftlab.load_model('smollm2-135m', "
                              f"task='causal-lm')); got task={getattr(lm, 'task', None)!r}")
         self.lm, self.max_new_tokens, self.system = lm, max_new_tokens, system
