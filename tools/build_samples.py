@@ -311,6 +311,10 @@ No label column.
 **Size.** {len(rows)} pairs.
 
 {table(scores, "score (rounded)", sorted(scores))}
+
+**Who scored them.** The same writers who wrote the pairs gave each its score: there was no panel
+of independent raters and no agreement study, so treat the scores as one careful judgement, not
+as "human similarity" in the sense of benchmarks such as STS-B.
 """
     judged = "translations" if name == "translation" else "scores"
     return body + (f"\n**Known noise.** Exact duplicate pairs were removed when the file was built; the {judged}\n"

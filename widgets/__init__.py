@@ -5,6 +5,7 @@ HTML/plotly fallback, so executed notebooks keep their results.
 """
 from ._common import widget_frontend
 from .data_inspector import DataInspector
+from .decision_guide import DecisionGuide
 from .error_browser import ErrorBrowser
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
@@ -13,5 +14,5 @@ from .playground import Playground
 from .static import plot_history
 from .train_dashboard import TrainDashboard
 
-__all__ = ["DataInspector", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "MaskViewer", "Playground", "TrainDashboard",
-           "plot_history", "widget_frontend"]
+__all__ = ["DataInspector", "DecisionGuide", "ErrorBrowser", "FreezePanel", "HyperparamPanel", "MaskViewer", "Playground",
+           "TrainDashboard", "plot_history", "widget_frontend"]

@@ -1,9 +1,11 @@
 """Sentence-similarity evaluation of a model's embeddings: how well does cosine similarity rank pairs
-the way people do?
+the way their scores do?
 
-MiniLM's trunk was pre-trained so that sentences with similar meaning get nearby embeddings. Measuring
-that on human-scored pairs before and after fine-tuning on another task shows how much of the
-pre-training skill survives (catastrophic forgetting).
+all-MiniLM-L6-v2 (the ``minilm`` preset) was pre-trained as a language model and then fine-tuned with a
+contrastive objective on sentence pairs, so that sentences with similar meaning get nearby embeddings.
+Measuring that on scored pairs (the bundled ``similarity`` pairs were written and scored by ftlab's
+writers, not by a panel of raters) before and after fine-tuning on another task shows how much of that
+earlier skill survives (catastrophic forgetting).
 
 Example:
     >>> pairs = ftlab.load_dataset("similarity")    # sentence1, sentence2, score (0-5)
@@ -29,7 +31,7 @@ def cosine_similarities(model, sentences1: Sequence[str], sentences2: Sequence[s
 
 def similarity_scores(model, pairs_dataset, batch_size: int = 64, max_len: int = 128,
                       columns: Sequence[str] = ("sentence1", "sentence2", "score")) -> dict:
-    """Spearman and Pearson correlation between embedding cosine similarity and human similarity scores.
+    """Spearman and Pearson correlation between embedding cosine similarity and the pairs' scores.
 
     Spearman (rank correlation) is the usual headline for sentence embeddings: it asks only whether
     more similar pairs get higher cosines, not whether the cosine is a linear function of the score.

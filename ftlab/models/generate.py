@@ -105,7 +105,7 @@ def _render(tok, prompt, index: int) -> str:
 
 def _check_args(model, max_new_tokens, temperature, top_p, batch_size) -> None:
     task = getattr(model, "task", None)
-    if task != "causal-lm":
+    if task is None or getattr(task, "pools_features", True):  # only a causal LM (no pooled head) generates
         raise ValueError(f"generate() needs a causal language model (task='causal-lm'); got task={task!r}. "
                          f"Load one with ftlab.load_model('smollm2-135m', task='causal-lm'); for classifiers use predict()")
     if not (isinstance(max_new_tokens, int) and max_new_tokens >= 1):

@@ -7,6 +7,7 @@ Layout of a sweep folder (``out``)::
     runs/<key>.json       the run's record: parameters, status, error, seconds, metrics
     runs/<key>.metrics.json   what the notebook wrote to its ``metrics_path``
     results.csv           one row per run of the last ``run`` call
+    workers.log           what local workers and their kernels wrote to stderr
 
 papermill has no parallel API and its traps are known: its ``cwd`` argument calls the process-wide
 ``os.chdir``; kernels started at the same moment can race for ZMQ ports. So every path is absolute,
@@ -148,8 +149,17 @@ class SweepFolder:
         self._lock.close()
 
 
+def _init_worker(log_path: str) -> None:
+    """Local worker initializer: its stderr (and its kernels' log lines) go to the sweep's workers.log,
+    not into the learner's notebook; and the worker dies with the sweep process."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)  # kernels inherit fd 2 from this process
+    os.close(fd)
+    _die_with_parent()
+
+
 def _die_with_parent() -> None:
-    """Worker initializer: let Linux kill this worker when the sweep process dies (even by SIGKILL).
+    """Let Linux kill this worker when the sweep process dies (even by SIGKILL).
 
     An orphaned worker would finish its run and write its record while a resumed sweep runs the
     same run again; its kernel follows it (ipykernel exits when its parent process is gone).
@@ -193,8 +203,9 @@ def execute_all(specs: list[RunSpec], workers: int, executor: Executor | None, p
                 left = _round(executor, specs, bar)
             else:
                 # spawn, not fork: forking a process with threads (Jupyter, tqdm) can deadlock the child
+                log = str(Path(specs[0].runs_dir).parent / "workers.log")
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_die_with_parent) as pool:
+                                         initializer=_init_worker, initargs=(log,)) as pool:
                     left = _round(pool, specs, bar)
             if len(left) == len(specs):
                 raise RuntimeError(f"no run could start on the executor ({len(left)} waiting); check its workers")

@@ -1,0 +1,52 @@
+"""Question–answer pairs as causal-LM training data for the fine-tuning arm (closed book after SFT).
+
+Each pair becomes one chat (system, user question, assistant answer) rendered with the model's own chat
+template — the same template :class:`ftlab.rag.ClosedBook` uses to ask — tokenized into ``input_ids`` and
+``labels`` where every prompt token is :data:`ftlab.IGNORE_INDEX`: the loss is on the answer (and its
+end-of-turn token) only, so the model learns the facts, not to predict the question.
+
+Example:
+    >>> data = qa_training_data(lm, load_questions("train"))    # doctest: +SKIP
+    >>> ftlab.Trainer(ftlab.TrainConfig(lr=2e-4, max_steps=40, batch_size=8)).fit(lm, data)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import datasets
+
+from ..config import IGNORE_INDEX
+from .answer import SYSTEM_CLOSED
+
+
+def qa_training_data(lm, qa, system: Optional[str] = SYSTEM_CLOSED, max_len: int = 128) -> datasets.Dataset:
+    """A dataset with ``input_ids`` and ``labels`` (prompt tokens masked) that ``ftlab.Trainer.fit`` trains on.
+
+    Args:
+        lm: the causal-lm FTModel whose tokenizer and chat template are used.
+        qa: rows with ``question`` and ``answers`` (the first answer is the target; unanswerable rows are skipped).
+        system: the system turn, the same one the closed-book evaluation uses (None: the template's default).
+        max_len: longest example in tokens; longer ones are refused (answers would be cut off).
+
+    Raises:
+        ValueError: no usable rows, or a rendering whose prompt is not a prefix of the full chat.
+    """
+    rows = [r for r in (qa.to_list() if hasattr(qa, "to_list") else qa) if r.get("answers")]
+    if not rows:
+        raise ValueError("qa_training_data got no answerable rows (each needs 'question' and non-empty 'answers')")
+    tok = lm.tokenizer
+    ids_out, labels_out = [], []
+    for r in rows:
+        head = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": r["question"]}]
+        prompt = tok.apply_chat_template(head, tokenize=False, add_generation_prompt=True)
+        full = tok.apply_chat_template(head + [{"role": "assistant", "content": r["answers"][0]}], tokenize=False)
+        p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+        ids = tok(full.rstrip("\n"), add_special_tokens=False)["input_ids"]  # ends with the end-of-turn token
+        if ids[:len(p_ids)] != p_ids:
+            raise ValueError(f"The chat template renders the prompt differently inside the full chat ({r['question']!r}); "
+                             "the answer tokens cannot be located")
+        if len(ids) > max_len:
+            raise ValueError(f"An example has {len(ids)} tokens > max_len={max_len}: {r['question']!r:.60}; raise max_len")
+        ids_out.append(ids)
+        labels_out.append([IGNORE_INDEX] * len(p_ids) + ids[len(p_ids):])
+    return datasets.Dataset.from_dict({"input_ids": ids_out, "labels": labels_out})
