@@ -320,7 +320,7 @@ def _drive_playground(page, expect) -> None:
     assert table.locator("tbody tr").nth(1).inner_text().split("\t")[3] == "layer.0, head"
     legend = pg.locator(".ftlab-runs-figure .legendtext")
     expect(legend).to_have_count(2, timeout=30_000)
-    assert legend.all_inner_texts() == ["run 1", "run 2"]
+    assert legend.all_text_contents() == ["run 1", "run 2"]  # SVG text: no innerText
     assert pg.locator(".ftlab-runs-figure .scatterlayer .trace").count() >= 3  # loss per run + run 2's metric
     code = pg.locator(".ftlab-run-code")
     expect(code).to_contain_text("The Python behind run 2")
