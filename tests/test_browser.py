@@ -266,8 +266,13 @@ def _drag_lr_slider(page, dx: float) -> float:
     page.mouse.down()
     page.mouse.move(x + dx, y, steps=8)
     page.mouse.up()
-    page.wait_for_function("([el, old]) => el.value !== old", arg=[lr_box.element_handle(), before], timeout=30_000)
-    return float(lr_box.input_value())
+    deadline = time.time() + 30
+    while True:  # the box updates during the slide: wait until it moved and the generated code agrees with it
+        value = lr_box.input_value()
+        if value != before and float(value) == _code_lr(page):
+            return float(value)
+        assert time.time() < deadline, f"lr box {value!r} (was {before!r}) and the code's lr {_code_lr(page)} disagree"
+        page.wait_for_timeout(300)
 
 
 def _code_lr(page) -> float:
@@ -291,8 +296,6 @@ def _drive_playground(page, expect) -> None:
     # move the lr slider: the typed box and the generated code follow
     lr1 = _drag_lr_slider(page, 30)
     assert lr1 > 1e-4
-    page.wait_for_timeout(500)  # the code line redraws after the box
-    assert _code_lr(page) == lr1
     pg.locator(".ftlab-hyperparam-panel").screenshot(path=str(ARTIFACTS / "11_slider_moved.png"))
 
     # Start, then Stop mid-run: the stopped run is kept as row 1; the freeze toggles were locked meanwhile
@@ -317,7 +320,7 @@ def _drive_playground(page, expect) -> None:
     assert table.locator("tbody tr").nth(1).inner_text().split("\t")[3] == "layer.0, head"
     legend = pg.locator(".ftlab-runs-figure .legendtext")
     expect(legend).to_have_count(2, timeout=30_000)
-    assert legend.all_inner_texts() == ["run 1", "run 2"]
+    assert legend.all_text_contents() == ["run 1", "run 2"]  # SVG text: no innerText
     assert pg.locator(".ftlab-runs-figure .scatterlayer .trace").count() >= 3  # loss per run + run 2's metric
     code = pg.locator(".ftlab-run-code")
     expect(code).to_contain_text("The Python behind run 2")
