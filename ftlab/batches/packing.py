@@ -41,14 +41,12 @@ def pack_rows(lengths: list[int], row_len: int) -> list[list[int]]:
     return rows
 
 
-def collate_packed(data: TokenizedData, rows: list[int], pad_id: int, row_len: int) -> dict:
-    """Pack the examples ``rows`` (one micro-batch, in sampler order) for a trunk with SDPA attention.
+def lay_out(seqs: list[list[int]], pad_id: int, row_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sequences laid end to end in rows (first-fit decreasing), shared by encoder and decoder packing.
 
-    Returns input_ids, position_ids, packed_index (R, T): which example of the batch each token belongs to,
-    -1 for padding; attention_mask (R, 1, T, T) bool: True where query and key tokens share an example;
-    labels (B,) in the order of ``rows``.
+    Returns input_ids, position_ids (restarting at 0 for each sequence) and owner (R, T): the index in
+    ``seqs`` each token comes from, -1 for padding.
     """
-    seqs = [data.input_ids[i] for i in rows]
     packs = pack_rows([len(s) for s in seqs], max(row_len, max(len(s) for s in seqs)))
     width = max(sum(len(seqs[k]) for k in pack) for pack in packs)
     ids = torch.full((len(packs), width), pad_id, dtype=torch.long)  # (R, T)
@@ -62,6 +60,18 @@ def collate_packed(data: TokenizedData, rows: list[int], pad_id: int, row_len: i
             positions[r, start:start + n] = torch.arange(n)
             owner[r, start:start + n] = k
             start += n
+    return ids, positions, owner
+
+
+def collate_packed(data: TokenizedData, rows: list[int], pad_id: int, row_len: int) -> dict:
+    """Pack the examples ``rows`` (one micro-batch, in sampler order) for a trunk with SDPA attention.
+
+    Returns input_ids, position_ids, packed_index (R, T): which example of the batch each token belongs to,
+    -1 for padding; attention_mask (R, 1, T, T) bool: True where query and key tokens share an example;
+    labels (B,) in the order of ``rows``.
+    """
+    seqs = [data.input_ids[i] for i in rows]
+    ids, positions, owner = lay_out(seqs, pad_id, row_len)
     # padding tokens see only padding (never an empty row of the softmax); real tokens only their own example
     mask = (owner[:, :, None] == owner[:, None, :]).unsqueeze(1)  # (R, 1, T, T)
     return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "packed_index": owner,

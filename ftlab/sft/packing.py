@@ -1,6 +1,6 @@
 """Decoder packing: a micro-batch's examples laid end to end, each seeing only itself.
 
-The encoder version (``ftlab/batches/packing.py``) shares its row layout (``pack_rows``) with this one; a
+The encoder version (``ftlab/batches/packing.py``) shares its row layout (``lay_out``) with this one; a
 decoder needs three more things to compute exactly what the padded batch computes:
 
 * **positions restart at 0** for each example (RoPE must not see example 2 as the continuation of example 1);
@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from ..config import IGNORE_INDEX
-from ..batches.packing import pack_rows
+from ..batches.packing import lay_out
 
 
 def block_causal_mask(owner: torch.Tensor, additive_dtype: "torch.dtype | None" = None) -> torch.Tensor:
@@ -61,21 +61,12 @@ def collate_packed_causal(data, rows: list[int], pad_id: int, row_len: int, attn
     """
     seqs = [list(data.input_ids[i]) for i in rows]
     labs = [list(data.targets[i]) for i in rows]
-    packs = pack_rows([len(s) for s in seqs], max(row_len, max(len(s) for s in seqs)))
-    width = max(sum(len(seqs[k]) for k in pack) for pack in packs)
-    ids = torch.full((len(packs), width), pad_id, dtype=torch.long)  # (R, T)
-    labels = torch.full((len(packs), width), IGNORE_INDEX, dtype=torch.long)  # (R, T): padding never trains
-    positions = torch.zeros((len(packs), width), dtype=torch.long)  # (R, T)
-    owner = torch.full((len(packs), width), -1, dtype=torch.long)  # (R, T): example index, -1 = padding
-    for r, pack in enumerate(packs):
-        start = 0
-        for k in pack:
-            n = len(seqs[k])
-            ids[r, start:start + n] = torch.tensor(seqs[k])
-            labels[r, start + 1:start + n] = torch.tensor(labs[k][1:], dtype=torch.long)  # first token: no target
-            positions[r, start:start + n] = torch.arange(n)
-            owner[r, start:start + n] = k
-            start += n
+    ids, positions, owner = lay_out(seqs, pad_id, row_len)  # the encoder packing's layout (ftlab.batches)
+    labels = torch.full(ids.shape, IGNORE_INDEX, dtype=torch.long)  # (R, T): padding never trains
+    for k, lab in enumerate(labs):
+        where = (owner == k).nonzero()  # (n, 2): this example's token slots, in order
+        r, cols = where[0, 0], where[:, 1]
+        labels[r, cols[1:]] = torch.tensor(lab[1:len(cols)], dtype=torch.long)  # first token: no target
     additive = torch.get_default_dtype() if attn_implementation == "eager" else None
     return {"input_ids": ids, "position_ids": positions, "labels": labels,
             "attention_mask": block_causal_mask(owner, additive)}
