@@ -57,6 +57,15 @@ class Task:
     def check_targets(self, targets: list, labels: Optional[Sequence[str]]) -> None:
         """Raise ValueError naming bad rows before any training happens."""
 
+    def check_class_weights(self, class_weights: Optional[Sequence[float]], labels: Optional[Sequence[str]]) -> None:
+        """Raise ValueError unless ``TrainConfig.class_weights`` fits this task: one weight per class, classes only.
+
+        One check for every entry point (Trainer.fit, fit_head), run before any costly work.
+        """
+        if class_weights is not None:
+            raise ValueError(f"TrainConfig.class_weights weights classes; a {self.name} model has none. "
+                             f"Set class_weights=None")
+
     def read_targets(self, dataset, column: str, labels: Optional[Sequence[str]]) -> list:
         """The target column as the model's targets, checked (and for classes, aligned by name)."""
         targets = list(dataset[column])
@@ -107,6 +116,11 @@ class ClassificationTask(Task):
             targets = [order[t] if isinstance(t, (int, np.integer)) and 0 <= t < len(order) else t for t in targets]
         self.check_targets(targets, labels)
         return targets
+
+    def check_class_weights(self, class_weights, labels):
+        if class_weights is not None and len(class_weights) != len(labels):
+            raise ValueError(f"TrainConfig.class_weights has {len(class_weights)} values; the model has labels "
+                             f"{list(labels)}: give one weight per label, in that order (ftlab.class_weights(ds))")
 
     def check_targets(self, targets, labels):
         n = len(labels)

@@ -47,6 +47,13 @@ PROBES = [  # (what, call, exception, message regex)
      ValueError, "exceeds this model's 512 positions"),
     ("missing text column", lambda: Trainer(TrainConfig(max_steps=1)).fit(new(), toy().rename_column("text", "t")),
      ValueError, "needs a 'text' column"),
+    ("class_weights of the wrong length", lambda: Trainer(TrainConfig(max_steps=1, class_weights=[1.0, 2.0, 3.0])).fit(
+        new(), toy()), ValueError, r"has 3 values; the model has labels \['neg', 'pos'\]"),
+    ("fit_head class_weights of the wrong length", lambda: ftlab.fit_head(new(), toy(), config=TrainConfig(
+        class_weights=[1.0])), ValueError, r"has 1 values; the model has labels"),
+    ("class_weights on a regressor", lambda: Trainer(TrainConfig(max_steps=1, class_weights=[1.0])).fit(
+        ftlab.load_model("tiny-bert", task="regression"), datasets.Dataset.from_dict(
+            {"text": ["a", "b"], "label": [0.1, 0.2]})), ValueError, "a regression model has none"),
     ("labels as one string", lambda: ftlab.load_model("tiny-bert", labels="pos"), ValueError, "not one string"),
     ("unknown task", lambda: ftlab.load_model("tiny-bert", task="translation"), ValueError, "Unknown task"),
     ("predict on a causal-lm", lambda: ftlab.load_model("tiny-llama", task="causal-lm").predict("hi"), ValueError,

@@ -122,8 +122,7 @@ def _check_supported(model, cfg: TrainConfig) -> None:
     if not model.task.pools_features:
         raise ValueError(f"fit_head trains a classification/regression head on pooled features; this model's task is "
                          f"{model.task!r}. Train causal-lm models with ftlab.Trainer")
-    if cfg.class_weights is not None and (model.task != "classification" or len(cfg.class_weights) != len(model.labels)):
-        raise ValueError(f"TrainConfig.class_weights has {len(cfg.class_weights)} values; the model has labels {model.labels}")
+    model.task.check_class_weights(cfg.class_weights, model.labels)  # before the costly feature pass
     if cfg.save_every or cfg.output_dir:
         raise ValueError(f"fit_head writes no checkpoints (it trains in seconds); got save_every={cfg.save_every!r}, "
                          f"output_dir={cfg.output_dir!r}. Set both to None and save with model.save('folder') afterwards")

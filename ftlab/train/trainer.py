@@ -249,9 +249,7 @@ class Trainer:
         self.accelerator = Accelerator(cpu=device.type == "cpu", mixed_precision=accelerate_precision(precision))
         if cfg.gradient_checkpointing:
             model.enable_gradient_checkpointing()
-        if cfg.class_weights is not None:
-            if model.task != "classification" or len(cfg.class_weights) != len(model.labels):
-                raise ValueError(f"TrainConfig.class_weights has {len(cfg.class_weights)} values; the model has labels {model.labels}")
+        model.task.check_class_weights(cfg.class_weights, model.labels)
         model.module.class_weights = None if cfg.class_weights is None else torch.tensor(cfg.class_weights, dtype=torch.float32)
         optimizer = build_optimizer(model.module, cfg, device)
         module, self.optimizer = self.accelerator.prepare(model.module, optimizer)
