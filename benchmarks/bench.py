@@ -4,6 +4,7 @@
     python benchmarks/bench.py --quick --skip-notebooks   # smoke run: a few steps, nothing to conclude from
     python benchmarks/bench.py --precision bf16 --compile # GPU options, passed to both sides
     python benchmarks/bench.py --sft-only                 # only the decoder section: ftlab vs TRL (sft_bench.py)
+    python benchmarks/bench.py --sft-only --steps 4       # options bench.py does not know go to sft_bench.py
 
 Both sides train the same model (the ``minilm`` preset, same pretrained trunk and same seeded head) on the
 ``reviews`` train split (split val=0.1, test=0.1, seed=0), batch 32, max_len 128, one epoch, same lr,
@@ -44,6 +45,7 @@ ROOT = HERE.parent
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    """bench.py's options; the ones it does not know are kept in ``sft_args`` for the decoder section."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="256 training rows, 1 repeat, 1 head epoch: a smoke run (writes results/quick.json only)")
@@ -59,7 +61,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sft-only", action="store_true",
                    help="run only the decoder section; its keys are merged into the existing latest.json")
     p.add_argument("--no-extras", action="store_true", help="skip the extra columns (HF group_by_length, ftlab bucketed instead of packed)")
-    return p.parse_args(argv)
+    args, args.sft_args = p.parse_known_args(argv)
+    if args.sft_args:  # checked now, not after the encoder section has run for an hour
+        if args.skip_sft:
+            p.error(f"options {args.sft_args} are for the decoder section, which --skip-sft leaves out")
+        import sft_bench
+
+        sft_bench.parse_args(args.sft_args)
+    return args
 
 
 def measure_peak(device: torch.device, precision: str) -> float:
@@ -174,7 +183,7 @@ def run_sft(args, machine: dict) -> dict:
     import sft_bench
     import sft_report
 
-    out = sft_bench.main(["--quick"] if args.quick else [])
+    out = sft_bench.main((["--quick"] if args.quick else []) + args.sft_args)  # sft_bench rejects unknown options
     print(sft_report.record(out, machine, args.quick))
     return out
 

@@ -45,7 +45,8 @@ def markdown(out: dict, machine: dict, quick: bool) -> str:
                   + (f"; vs TRL packed {rows['speedup_vs_trl_packed']:.2f}×" if "speedup_vs_trl_packed" in rows else "")
                   + (f"; logits at supervised positions vs full logits {rows['speedup_logits_kept']:.2f}×"
                      if "speedup_logits_kept" in rows else "") + "\n",
-                  "| side | sup. tok/s | tok/s | s/step | train loss | held-out loss (per seed) | peak RSS MB | MFU | "
+                  "| side | sup. tok/s | tok/s | s/step | train loss | held-out loss (per seed) | peak RSS MB "
+                  "(fresh process) | MFU | "
                   "padded/real | LM-head share of fwd |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for key, label in SIDES:
@@ -54,8 +55,9 @@ def markdown(out: dict, machine: dict, quick: bool) -> str:
                 per_seed = ", ".join(f"{x:.4f}" for x in r["heldout_loss_per_seed"])
                 lines.append(f"| {label} | {r['supervised_tokens_per_s']:.1f} | {r['tokens_per_s']:.1f} | "
                              f"{r['s_per_step']:.2f} | {r['train_loss']:.3f} | {r['heldout_loss']:.4f} ({per_seed}) | "
-                             f"{r['peak_rss_mb']:.0f} | {r['mfu']:.1%} | {r['padding_overhead']:.2f} | "
+                             f"{_mb(r.get('peak_rss_mb'))} | {r['mfu']:.1%} | {r['padding_overhead']:.2f} | "
                              f"{r['lm_head_share_of_forward']:.1%} |")
+        lines += memory_table(rows.get("memory", {}), s.get("memory_steps"))
     iso, gen = s["packing_isolation"], s["generation"]
     if "error" not in iso:
         lines.append(f"\nTRL packing isolation ({iso['attn_implementation']}, one packed row of "
@@ -69,6 +71,32 @@ def markdown(out: dict, machine: dict, quick: bool) -> str:
                             ("one_at_a_time", "one prompt at a time"), ("pipeline", "transformers.pipeline")):
             lines.append(f"| {label} | {gen[f'{name}_tokens_per_s']:.1f} | {gen[f'{name}_seconds']:.1f} | "
                          f"{gen[f'{name}_identical_to_one_at_a_time']}/{gen['prompts']} |")
-    lines.append("\nGPU (not run here: no GPU was lent in this session): `make bench ARGS=\"--sft-only\"` on a CUDA "
-                 "machine, i.e. `.venv/bin/python benchmarks/bench.py --sft-only`.\n")
+    if machine.get("device") != "cuda":
+        lines.append("\nGPU (not run here: no GPU was lent in this session): on a CUDA machine, "
+                     "`make bench ARGS=\"--sft-only\"`, i.e. `.venv/bin/python benchmarks/bench.py --sft-only` "
+                     "(bf16 autocast and fused AdamW on both sides; the same sizes).\n")
     return "\n".join(lines) + "\n"
+
+
+MEMORY_SIDES = (("ftlab", "ftlab"), ("trl", "TRL, checkpointing off"),
+                ("ftlab_checkpointing", "ftlab, gradient checkpointing on"),
+                ("trl_checkpointing", "TRL as configured by default (checkpointing on)"))
+
+
+def memory_table(memory: dict, steps) -> list[str]:
+    """Each side alone in a fresh process (benchmarks/sft_memory.py): RSS before training and its peak during it."""
+    if not memory:
+        return []
+    lines = [f"\nMemory, each side alone in a fresh process, {steps} steps (benchmarks/sft_memory.py):\n",
+             "| side | RSS before training MB | peak RSS during training MB | added by training MB | "
+             "tokens trained (real / padded) |", "|---|---|---|---|---|"]
+    for key, label in MEMORY_SIDES:
+        if key in memory:
+            r = memory[key]
+            lines.append(f"| {label} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} | "
+                         f"{r['train_peak_over_before_mb']:.0f} | {r['real_tokens']} / {r['padded_tokens']} |")
+    return lines
+
+
+def _mb(value) -> str:
+    return "—" if value is None else f"{value:.0f}"

@@ -62,11 +62,13 @@ def heldout_loss(lm, setup: SFTSetup) -> float:
     return ftlab.evaluate(lm, setup.heldout_ids, batch_size=16, max_len=setup.max_len)["loss"]
 
 
-def run_ftlab(setup: SFTSetup, setting: str, seed: int, full_logits: bool = False) -> dict:
-    """ftlab's Trainer with its defaults; ``full_logits`` turns off logits-at-supervised-positions (the 'before')."""
+def run_ftlab(setup: SFTSetup, setting: str, seed: int, full_logits: bool = False,
+              checkpointing: bool = False) -> dict:
+    """ftlab's Trainer with its defaults; ``full_logits`` turns off logits-at-supervised-positions (the 'before');
+    ``checkpointing``: gradient checkpointing on (TRL's default), for a like-with-like memory comparison."""
     lm = load_lm(setting, seed)
     cfg = ftlab.TrainConfig(lr=setup.lr, max_steps=setup.steps, batch_size=setup.batch_size, max_len=setup.max_len,
-                            seed=seed, weight_decay=0.0, progress="off")
+                            seed=seed, weight_decay=0.0, progress="off", gradient_checkpointing=checkpointing)
     batches = make_batches(lm, setup.train_ids, cfg)
     if full_logits:
         batches = dataclasses.replace(batches, supervised_logits_only=False)
@@ -79,8 +81,8 @@ def run_ftlab(setup: SFTSetup, setting: str, seed: int, full_logits: bool = Fals
         for rows in step_rows:
             counts.add([batches.data.input_ids[r] for r in rows], [batches.data.targets[r] for r in rows],
                        logits=None if batches.supervised_logits_only else "all")
-    name = "ftlab_full_logits" if full_logits else "ftlab"
-    return result(name, setting, seed, seconds, counts, rss.peak, history.steps[-1]["loss"], heldout_loss(lm, setup),
+    name = "ftlab_full_logits" if full_logits else "ftlab_checkpointing" if checkpointing else "ftlab"
+    return result(name, setting, seed, seconds, counts, rss, history.steps[-1]["loss"], heldout_loss(lm, setup),
                   history.last_step, lm)
 
 
@@ -151,13 +153,13 @@ def run_trl(setup: SFTSetup, setting: str, seed: int, packing: bool = False, che
         steps = trainer.state.global_step
     lm.module = trainer.model  # the same module, trained in place
     name = "trl_packed" if packing else "trl_checkpointing" if checkpointing else "trl"
-    return result(name, setting, seed, seconds, collator.trained(steps), rss.peak, losses[-1],
+    return result(name, setting, seed, seconds, collator.trained(steps), rss, losses[-1],
                   heldout_loss(lm, setup), steps, lm)
 
 
-def result(side, setting, seed, seconds, counts: Counts, rss_mb, train_loss, heldout, steps, lm) -> dict:
+def result(side, setting, seed, seconds, counts: Counts, rss: RssSampler, train_loss, heldout, steps, lm) -> dict:
     return {"side": side, "setting": setting, "seed": seed, "seconds": seconds, "steps": steps,
             "s_per_step": seconds / steps, "supervised_tokens": counts.supervised, "real_tokens": counts.real,
             "padded_tokens": counts.padded, "real_sq": counts.real_sq, "logit_positions": counts.logit_positions,
             "supervised_tokens_per_s": counts.supervised / seconds, "tokens_per_s": counts.real / seconds,
-            "peak_rss_mb": rss_mb, "train_loss": train_loss, "heldout_loss": heldout, "module": lm.module}
+            "peak_rss_mb": rss.peak, "rss_before_mb": rss.start, "train_loss": train_loss, "heldout_loss": heldout, "module": lm.module}

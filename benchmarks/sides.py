@@ -43,7 +43,8 @@ class RssSampler:
     """Peak resident memory of this process while a run is going (sampled every 20 ms in a thread)."""
 
     def __enter__(self):
-        self.peak, self._done = 0.0, threading.Event()
+        self.start = psutil.Process().memory_info().rss / 2**20  # what the process held before the run
+        self.peak, self._done = self.start, threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
         return self
