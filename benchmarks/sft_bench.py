@@ -11,6 +11,9 @@ sides, weight decay 0, linear decay, no warmup, clipping at 1.0. Sides alternate
 TRL first on odd) after an untimed warm-up of each, so load from other processes on this shared machine falls
 on both; ratios are paired per seed. Extra columns, once per setting: ftlab with full logits (the 'before' of
 logits-at-supervised-positions) and TRL with ``packing=True`` (BFD packing, padding-free batches).
+Peak memory: each side alone in a fresh process (benchmarks/sft_memory.py, before the timed runs), with and
+without gradient checkpointing; the timed runs' in-process RSS is kept as ``peak_rss_mb_in_process`` only.
+Defaults are the issue's sizes: 8 steps, 3 seeds, 64 generation prompts.
 """
 from __future__ import annotations
 
@@ -184,6 +187,18 @@ def guarded(what: str, fn) -> dict:
     return out
 
 
+def latest_keys(summary: dict, generation: dict) -> dict:
+    """The headline numbers merged into results/latest.json: the primary setting, fresh-process memory if run."""
+    p = summary[PRIMARY]
+    keys = {"sft_speedup_vs_trl": p["speedup_vs_trl"], "sft_loss_ftlab": p["ftlab"]["heldout_loss"],
+            "sft_loss_trl": p["trl"]["heldout_loss"], "sft_mfu": p["ftlab"]["mfu"],
+            "gen_speedup_batched": generation.get("gen_speedup_batched")}
+    if "ftlab" in p["memory"] and "trl" in p["memory"]:
+        keys |= {"sft_peak_rss_mb_ftlab": p["memory"]["ftlab"]["peak_rss_mb"],
+                 "sft_peak_rss_mb_trl": p["memory"]["trl"]["peak_rss_mb"]}
+    return keys
+
+
 def main(argv=None) -> dict:
     import trl
 
@@ -204,18 +219,12 @@ def main(argv=None) -> dict:
     held = [c["messages"][:-1] for c in list(chat["validation"]) + list(chat["test"])][:n_prompts]
     generation = guarded("generation", lambda: sft_extras.compare_generation(
         ftlab.load_model("smollm2-135m", task="causal-lm"), held, args.max_new_tokens))
-    p = summary[PRIMARY]
-    keys = {"sft_speedup_vs_trl": p["speedup_vs_trl"], "sft_loss_ftlab": p["ftlab"]["heldout_loss"],
-            "sft_loss_trl": p["trl"]["heldout_loss"], "sft_mfu": p["ftlab"]["mfu"],
-            "gen_speedup_batched": generation.get("gen_speedup_batched")}
-    if "ftlab" in p["memory"] and "trl" in p["memory"]:
-        keys |= {"sft_peak_rss_mb_ftlab": p["memory"]["ftlab"]["peak_rss_mb"],
-                 "sft_peak_rss_mb_trl": p["memory"]["trl"]["peak_rss_mb"]}
-    return {"keys": keys, "sft": {"trl_version": trl.__version__, "quick": args.quick, "steps": args.steps,
+    return {"keys": latest_keys(summary, generation), "sft": {"trl_version": trl.__version__, "quick": args.quick, "steps": args.steps,
                                   "seeds": seeds, "lr": args.lr, "batch_size": args.batch_size,
                                   "max_len": args.max_len, "primary_setting": PRIMARY, "supervision": supervision,
                                   "settings": summary, "memory_steps": memory[0].get("steps") if memory else None,
-                                  "memory_source": str(args.memory_json or "this run"), "packing_isolation": isolation, "generation": generation,
+                                  "memory_source": str(args.memory_json or "this run"),
+                                  "packing_isolation": isolation, "generation": generation,
                                   "flops_formula": sft_flops.__doc__.strip(), "runs": runs}}
 
 

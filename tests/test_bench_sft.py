@@ -75,3 +75,22 @@ def test_bench_forwards_decoder_options_and_rejects_bad_ones():
         bench.parse_args(["--sft-only", "--stepz", "4"])
     with pytest.raises(SystemExit):
         bench.parse_args(["--skip-sft", "--steps", "4"])
+
+
+def test_latest_keys_take_the_primary_setting_and_fresh_memory():
+    keys = sft_bench.latest_keys(_summary(), {"gen_speedup_batched": 6.0})
+    assert keys["sft_speedup_vs_trl"] == pytest.approx(2.005) and keys["gen_speedup_batched"] == 6.0
+    assert keys["sft_peak_rss_mb_ftlab"] == 2500.0 and keys["sft_peak_rss_mb_trl"] == 3000.0
+
+
+def test_memory_run_is_a_fresh_process_without_trl():
+    """One real ftlab memory run (1 step, top-2): its own process, TRL never imported, training adds memory."""
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "sft_memory.py"
+    done = subprocess.run([sys.executable, str(script), "--side", "ftlab", "--setting", "top-2", "--steps", "1",
+                           "--heldout", "2"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    assert r["trl_imported"] is False and r["steps"] == 1
+    assert r["peak_rss_mb"] > r["rss_before_mb"] > 0 and r["max_rss_mb"] >= r["peak_rss_mb"] - 1
