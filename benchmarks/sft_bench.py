@@ -219,13 +219,14 @@ def main(argv=None) -> dict:
     held = [c["messages"][:-1] for c in list(chat["validation"]) + list(chat["test"])][:n_prompts]
     generation = guarded("generation", lambda: sft_extras.compare_generation(
         ftlab.load_model("smollm2-135m", task="causal-lm"), held, args.max_new_tokens))
-    return {"keys": latest_keys(summary, generation), "sft": {"trl_version": trl.__version__, "quick": args.quick, "steps": args.steps,
-                                  "seeds": seeds, "lr": args.lr, "batch_size": args.batch_size,
-                                  "max_len": args.max_len, "primary_setting": PRIMARY, "supervision": supervision,
-                                  "settings": summary, "memory_steps": memory[0].get("steps") if memory else None,
-                                  "memory_source": str(args.memory_json or "this run"),
-                                  "packing_isolation": isolation, "generation": generation,
-                                  "flops_formula": sft_flops.__doc__.strip(), "runs": runs}}
+    return {"keys": latest_keys(summary, generation),
+            "sft": {"trl_version": trl.__version__, "quick": args.quick, "steps": args.steps,
+                    "seeds": seeds, "lr": args.lr, "batch_size": args.batch_size,
+                    "max_len": args.max_len, "primary_setting": PRIMARY, "supervision": supervision,
+                    "settings": summary, "memory_steps": memory[0].get("steps") if memory else None,
+                    "memory_source": str(args.memory_json or "this run"),
+                    "packing_isolation": isolation, "generation": generation,
+                    "flops_formula": sft_flops.__doc__.strip(), "runs": runs}}
 
 
 if __name__ == "__main__":

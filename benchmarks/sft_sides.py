@@ -162,4 +162,5 @@ def result(side, setting, seed, seconds, counts: Counts, rss: RssSampler, train_
             "s_per_step": seconds / steps, "supervised_tokens": counts.supervised, "real_tokens": counts.real,
             "padded_tokens": counts.padded, "real_sq": counts.real_sq, "logit_positions": counts.logit_positions,
             "supervised_tokens_per_s": counts.supervised / seconds, "tokens_per_s": counts.real / seconds,
-            "peak_rss_mb": rss.peak, "rss_before_mb": rss.start, "train_loss": train_loss, "heldout_loss": heldout, "module": lm.module}
+            "peak_rss_mb": rss.peak, "rss_before_mb": rss.start, "train_loss": train_loss, "heldout_loss": heldout,
+            "module": lm.module}

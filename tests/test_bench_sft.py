@@ -17,7 +17,8 @@ import sft_report  # noqa: E402
 
 
 def _run(side, setting, seed, sup_per_s, rss_in_process, heldout=2.5):
-    return {"side": side, "setting": setting, "seed": seed, "supervised_tokens_per_s": sup_per_s, "tokens_per_s": 3 * sup_per_s,
+    return {"side": side, "setting": setting, "seed": seed, "supervised_tokens_per_s": sup_per_s,
+            "tokens_per_s": 3 * sup_per_s,
             "s_per_step": 1.0, "mfu": 0.5, "lm_head_share_of_forward": 0.1, "train_loss": 2.0, "heldout_loss": heldout,
             "peak_rss_mb": rss_in_process, "padded_tokens": 110, "real_tokens": 100, "supervised_tokens": 40}
 
