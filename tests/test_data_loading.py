@@ -75,7 +75,7 @@ def test_unlabelled_and_pair_data(tmp_path):
 
 
 def test_list_datasets():
-    assert list_datasets() == ["reviews", "reviews-raw", "news", "translation", "similarity"]
+    assert list_datasets() == ["reviews", "reviews-raw", "news", "translation", "similarity", "instructions", "general-text"]
 
 
 # ---- bad input: each message names what was wrong, what was found, and the fix ----

@@ -184,7 +184,7 @@ def test_nan_text_from_pandas_is_an_empty_text():
 
 
 def test_list_datasets_and_labels_without_a_class():
-    assert list_datasets() == ["reviews", "reviews-raw", "news", "translation", "similarity"]
+    assert list_datasets() == ["reviews", "reviews-raw", "news", "translation", "similarity", "instructions", "general-text"]
     raw = datasets.Dataset.from_dict({"text": ["a", "b", "c"], "label": ["x", None, "y"]})
     assert inspect(raw).rows_per_class == {"x": 1, "y": 1}  # no class called "None"
     floats = datasets.Dataset.from_dict({"text": ["a", "b"], "label": [1.0, float("nan")]})

@@ -42,6 +42,11 @@ BUNDLED: dict[str, BundledDataset] = {
     ),
     "translation": BundledDataset("English-Chinese sentence pairs (en, zh)", None, has_text=False),
     "similarity": BundledDataset("sentence pairs with a 0-5 similarity score", None, has_text=False),
+    "instructions": BundledDataset(
+        "instruction/response chats (messages, task, split): sentiment, topic, en<->zh, JSON, general",
+        None, has_text=False,
+    ),
+    "general-text": BundledDataset("everyday English paragraphs (text, topic): perplexity for forgetting", None),
 }
 
 
@@ -50,7 +55,7 @@ def list_datasets() -> list[str]:
 
     Example:
         >>> list_datasets()
-        ['reviews', 'reviews-raw', 'news', 'translation', 'similarity']
+        ['reviews', 'reviews-raw', 'news', 'translation', 'similarity', 'instructions', 'general-text']
     """
     return list(BUNDLED)
 
