@@ -1,10 +1,12 @@
 """Decoder packing computes what the padded batch computes: same loss, same gradients (tiny-llama)."""
 from types import SimpleNamespace
 
+import datasets
 import pytest
 import torch
 
 import ftlab
+from ftlab.batches import make_batches
 from ftlab.sft import block_causal_mask, collate_packed_causal
 
 IGNORE = ftlab.IGNORE_INDEX
@@ -31,7 +33,7 @@ def padded_batch(data, pad_id):
 
 def loss_and_grads(module, batch):
     module.zero_grad()
-    loss = module(**batch, use_cache=False).loss
+    loss = module(**({"use_cache": False} | batch)).loss  # the padded batch too: no cache in training
     loss.backward()
     return loss.detach(), {n: p.grad.clone() for n, p in module.named_parameters()}
 
@@ -69,3 +71,52 @@ def test_layout_positions_and_targets():
     assert b["labels"].tolist() == [[IGNORE, 2, 3, IGNORE, 5]]  # each example's first token is no target
     assert block_causal_mask(torch.tensor([[0, 0, -1]]))[0, 0].tolist() == [[True, False, False], [True, True, False],
                                                                              [False, False, True]]
+
+
+# -- the same packing through the batch layer, as Trainer.fit uses it (TrainConfig.pack_sequences=True)
+
+def pretokenized():
+    data = examples()
+    return datasets.Dataset.from_dict({"input_ids": data.input_ids, "labels": data.targets})
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_batch_layer_packs_a_causal_lm_with_the_same_loss_and_gradients(attn):
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    lm.module.config._attn_implementation = attn
+    ds, rows = pretokenized(), [3, 0, 4, 1, 2]  # sampler order
+    packed = make_batches(lm, ds, ftlab.TrainConfig(max_len=16, pack_sequences=True))
+    padded = make_batches(lm, ds, ftlab.TrainConfig(max_len=16, pack_sequences=False))
+    assert packed.packed and not padded.packed
+    pack_batch, pad_batch = packed.collate(rows), padded.collate(rows)
+    assert pack_batch["attention_mask"].dim() == 4 and pack_batch["use_cache"] is False  # never a 2D all-ones mask
+    assert pack_batch["input_ids"].shape[0] < len(rows)  # several examples really share rows
+    assert (pack_batch["labels"] != IGNORE).sum() == (pad_batch["labels"][:, 1:] != IGNORE).sum()
+    loss_pad, grads_pad = loss_and_grads(lm.module, pad_batch)
+    loss_pack, grads_pack = loss_and_grads(lm.module, pack_batch)
+    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-6, rtol=1e-5)
+    for name, g in grads_pad.items():
+        torch.testing.assert_close(grads_pack[name], g, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_auto_packing_stays_off_for_a_causal_lm_and_lora_packs_through_its_wrapper():
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    assert not make_batches(lm, pretokenized(), ftlab.TrainConfig(max_len=16)).packed  # auto: encoders only
+    lm.freeze("lora")
+    assert make_batches(lm, pretokenized(), ftlab.TrainConfig(max_len=16, pack_sequences=True)).packed
+
+
+def test_trainer_fits_a_causal_lm_on_packed_rows():
+    # a learnable chat-like task: the "answer" repeats the prompt, learned on answer tokens only
+    g = torch.Generator().manual_seed(1)
+    prompts = [torch.randint(5, 60, (int(n),), generator=g).tolist() for n in torch.randint(2, 6, (48,), generator=g)]
+    ids = [p + [3] + p for p in prompts]
+    labels = [[IGNORE] * (len(p) + 1) + p for p in prompts]
+    ds = datasets.Dataset.from_dict({"input_ids": ids, "labels": labels})
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    config = ftlab.TrainConfig(lr=3e-3, epochs=6, batch_size=8, max_len=32, pack_sequences=True, seed=0)
+    assert make_batches(lm, ds, config).packed
+    history = ftlab.Trainer(config).fit(lm, ds)
+    loss = history.steps_frame()["loss"]
+    assert history.stopped_reason == "completed" and len(loss) == 36
+    assert loss.tail(6).mean() < loss.head(6).mean() - 0.3

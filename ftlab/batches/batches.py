@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from ..tasks import Task
-from .collate import collate
-from .packing import batch_layout, collate_packed
+from .collate import collate, supervised_positions
+from .packing import batch_layout, collate_packed, collate_packed_causal, decoder_attention
 from .plans import epoch_plan
 from .tokens import TokenizedData, pad_token_id, tokenize_dataset
 
@@ -65,12 +65,16 @@ class TokenBatches(Batches):
     max_len: int = 128
     packed: bool = False
     supervised_logits_only: bool = False  # causal LM: LM head + loss only where a label is (collate.supervised_positions)
+    attn_implementation: str = "sdpa"  # packed causal LM: "eager" adds its mask to the scores (a float mask)
 
     def collate(self, rows):
-        # packed: (R, T) rows + a block-diagonal mask; padded: (B, T) — see ftlab/batches/packing.py
-        if self.packed:
+        # packed: (R, T) rows + a block-diagonal (causal LM: block-causal) mask; padded: (B, T) — see packing.py
+        if not self.packed:
+            return collate(self.data, rows, self.pad_id, self.supervised_logits_only)
+        if not self.task.per_token_labels:
             return collate_packed(self.data, rows, self.pad_id, self.max_len)
-        return collate(self.data, rows, self.pad_id, self.supervised_logits_only)
+        batch = collate_packed_causal(self.data, rows, self.pad_id, self.max_len, self.attn_implementation)
+        return batch | supervised_positions(batch["labels"]) if self.supervised_logits_only else batch
 
     def eval_batches(self, batch_size):
         order = np.argsort(self.lengths, kind="stable")  # similar lengths together: little padding, faster eval
@@ -113,11 +117,13 @@ def make_batches(model, data, config, text_column: str = "text") -> Batches:
     tokenized = tokenize_dataset(model, data, config.max_len, text_column)
     packed, bucket = batch_layout(model.module, config)
     if config.pack_sequences and not packed:
-        warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention; "
-                      "this model's batches are padded instead", stacklevel=3)
+        warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention, or a "
+                      "causal LM with sdpa or eager attention that takes position_ids; this model's batches are "
+                      "padded instead", stacklevel=3)
     return TokenBatches(tokenized.task, tokenized.lengths, bucket=bucket, data=tokenized,
                         pad_id=pad_token_id(model.tokenizer), max_len=config.max_len, packed=packed,
-                        supervised_logits_only=tokenized.task.per_token_labels and keeps_logits(model.module))
+                        supervised_logits_only=tokenized.task.per_token_labels and keeps_logits(model.module),
+                        attn_implementation=decoder_attention(model.module) or "sdpa")
 
 
 def keeps_logits(module) -> bool:

@@ -71,8 +71,10 @@ def target_tensor(data: TokenizedData, rows: Optional[list[int]] = None) -> torc
 
 
 def to_device(batch: dict, device: torch.device) -> dict:
-    """Move a collated batch to ``device``. On CUDA the tensors go through pinned (page-locked) host memory so
-    the copy is a DMA that overlaps with the GPU still working on the previous step (``non_blocking``)."""
+    """Move a collated batch's tensors to ``device`` (options such as ``use_cache=False`` pass as they are). On
+    CUDA the tensors go through pinned (page-locked) host memory so the copy is a DMA that overlaps with the GPU
+    still working on the previous step (``non_blocking``)."""
+    tensors = {k: v for k, v in batch.items() if isinstance(v, torch.Tensor)}
     if device.type == "cuda":
-        batch = {k: v.pin_memory() for k, v in batch.items()}
-    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        tensors = {k: v.pin_memory() for k, v in tensors.items()}
+    return batch | {k: v.to(device, non_blocking=True) for k, v in tensors.items()}
