@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import ftlab
+import ftlab.sft
 from ftlab.batches import make_batches
 from ftlab.sft import block_causal_mask, collate_packed_causal
 
@@ -120,3 +121,20 @@ def test_trainer_fits_a_causal_lm_on_packed_rows():
     loss = history.steps_frame()["loss"]
     assert history.stopped_reason == "completed" and len(loss) == 36
     assert loss.tail(6).mean() < loss.head(6).mean() - 0.3
+
+
+@pytest.mark.slow  # the real preset: GQA attention, RoPE, its chat template and the bundled instruction chats
+def test_smollm2_packed_rows_give_the_padded_loss_on_bundled_chats():
+    lm = ftlab.load_model("smollm2-135m", task="causal-lm")
+    chats = ftlab.load_dataset("instructions").select([0, 60, 100, 200, 300, 380])  # one row per task
+    ds = ftlab.sft.tokenize(chats.select_columns(["messages"]), lm, max_len=256)
+    rows = list(range(len(ds)))
+    packed = make_batches(lm, ds, ftlab.TrainConfig(max_len=256, pack_sequences=True))
+    padded = make_batches(lm, ds, ftlab.TrainConfig(max_len=256, pack_sequences=False))
+    pack_batch = packed.collate(rows)
+    assert packed.packed and pack_batch["input_ids"].shape[0] < len(rows)
+    lm.module.eval()
+    with torch.no_grad():
+        loss_pack = lm.module(**pack_batch)["loss"]
+        loss_pad = lm.module(**({"use_cache": False} | padded.collate(rows)))["loss"]
+    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-4, rtol=1e-4)
