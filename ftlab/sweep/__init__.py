@@ -7,6 +7,11 @@ Example:
     ...                           seeds=[0, 1], fixed={"profile": "ci"}, workers=2)  # doctest: +SKIP
     >>> ftlab.sweep.plot(results, x="lr", y="accuracy_after")  # doctest: +SKIP
 
+Inside one notebook, a few fits of a model already in memory: ``run_in_process`` calls a function per
+grid point and seed and returns the same kind of table (no kernels, no files)::
+
+    table = ftlab.sweep.run_in_process(lambda lr, seed: fit(lr, seed).evals[-1], {"lr": [1e-4, 3e-4]}, seeds=[0, 1])
+
 On a cluster, hand it the cluster's executor instead of local workers (one line)::
 
     from dask.distributed import Client
@@ -21,10 +26,11 @@ from typing import Any, Mapping, Sequence
 
 from ..threads import available_cpus
 from .plan import notebook_parameters, plan, run_key
+from .in_process import run_in_process
 from .plot import plot
 from .runner import SweepFolder, execute_all, plan_specs, read_record
 
-__all__ = ["available_cpus", "load", "notebook_parameters", "plan", "plot", "run", "run_key"]
+__all__ = ["available_cpus", "load", "notebook_parameters", "plan", "plot", "run", "run_in_process", "run_key"]
 
 COLUMNS = ["run", "status", "seconds", "peak_rss_mb", "error", "notebook"]
 
