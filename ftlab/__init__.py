@@ -12,6 +12,7 @@ from .data import CleaningReport, DataReport, balance, class_weights, clean, ins
 from .device import pick_device, process_peak_rss_mb
 from .eval import evaluate
 from .models import FTModel, MemoryEstimate, PRESETS, load_model, presets_table
+from .runs import Runs
 from .tasks import Task, get_task
 from .train import STOP_REASONS, Callback, History, LRFinderResult, RunState, StopTraining, Trainer, fit_head, lr_find
 from .zero_shot import zero_shot_predict, zero_shot_scores
@@ -20,7 +21,7 @@ from . import rag, sft, sweep  # noqa: E402  -- ftlab.sft.to_chat(...), ftlab.ra
 
 __version__ = "0.1.0"
 
-__all__ = ["LRFinderResult", "RunState", "STOP_REASONS", "Task", "get_task", "Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS",
+__all__ = ["LRFinderResult", "RunState", "STOP_REASONS", "Task", "get_task", "Callback", "CleaningReport", "DataReport", "FTModel", "History", "IGNORE_INDEX", "MemoryEstimate", "PRESETS", "Runs",
            "StopTraining", "TrainConfig", "Trainer", "balance", "class_weights", "clean", "evaluate", "fit_head", "inspect",
            "list_datasets", "load_dataset", "load_model", "lr_find", "pick_device", "presets_table", "process_peak_rss_mb", "split", "subsample",
            "zero_shot_predict", "zero_shot_scores"]

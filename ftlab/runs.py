@@ -42,6 +42,7 @@ class Run:
     parent: Optional[int] = None  # run whose final weights this one started from; None = the starting weights
     test_scores: Optional[dict] = None
     weights: Optional[dict] = field(default=None, repr=False)  # CPU state_dict copy, if kept
+    samples: Optional[list] = None  # causal LMs: [{"prompt", "before", "after"}], greedy (ftlab.run_samples)
 
     @property
     def freeze_code(self) -> str:
@@ -206,17 +207,18 @@ class Runs:
         return min(scored, key=lambda pair: (sign * pair[0], pair[1].id))[1]
 
     def add(self, model, config: TrainConfig, history: History, parent: Optional[int] = None,
-            train: "tuple | None" = None, test_scores: Optional[dict] = None) -> Run:
+            train: "tuple | None" = None, test_scores: Optional[dict] = None, samples: Optional[list] = None) -> Run:
         """Record a finished or stopped fit of ``model`` (its weights now are the run's final weights).
 
         Args:
             train: ``describe_freeze(model)`` taken when the run started (default: taken now).
             parent: the run whose weights this run continued from (None: the starting weights).
+            samples: generations before/after the run, ``ftlab.run_samples.pair_samples(...)``.
         """
         spec, lora = train if train is not None else describe_freeze(model)
         run = Run(id=len(self._runs) + 1, config=config, train=spec, lora=dict(lora), history=history,
                   trainable_params=model.num_parameters(trainable_only=True), parent=parent,
-                  test_scores=test_scores)
+                  test_scores=test_scores, samples=samples)
         self._runs.append(run)
         if self.keep_weights == "all" or self.best() is run:
             run.weights = snapshot_weights(model.module)
@@ -250,7 +252,8 @@ class Runs:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per run: run, start, changes, train, trainable_params, steps, stopped, seconds,
-        peak_memory_mb, best_val_<metric>, val_<metric> and test_<metric> (when test scores exist)."""
+        peak_memory_mb, best_val_<metric>, val_<metric>, test_<metric> (when test scores exist) and
+        sample_after (causal LMs: the first prompt's generation after the run)."""
         m = self.metric
         rows = []
         for run in self._runs:
@@ -264,8 +267,15 @@ class Runs:
                    f"best_val_{m}": pick(values) if values else None, f"val_{m}": self.final_metric(run)}
             if run.test_scores is not None:
                 row[f"test_{m}"] = run.test_scores.get(m)
+            if run.samples:  # the first prompt's answer after the run; samples_frame() has them all
+                row["sample_after"] = run.samples[0]["after"]
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def samples_frame(self) -> pd.DataFrame:
+        """One row per run and prompt: run, prompt, before, after (empty when no run generated)."""
+        rows = [{"run": run.id, **sample} for run in self._runs for sample in run.samples or []]
+        return pd.DataFrame(rows, columns=["run", "prompt", "before", "after"])
 
     def python_cells(self, run_id: int, load_code: str, data: str = "splits", validation: bool = True) -> list[str]:
         """The notebook cells that reproduce run ``run_id``: load, then freeze, config and fit for it and

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 import ftlab
-from ftlab.runs import Runs, describe_freeze, snapshot_weights
+from ftlab.run_samples import prompts_from_data
+from ftlab.runs import Runs, _base_key, describe_freeze, load_weights, snapshot_weights
 from ftlab.widgets import Playground
 from ftlab.widgets._common import output_text
 from ftlab.widgets.run_views import run_papermill
@@ -109,7 +110,7 @@ def test_lr_slider_reaches_the_optimizer(splits):
     groups = pg.trainer.optimizer.param_groups
     assert groups and all(g["base_lr"] == 3e-4 and g["lr"] == 3e-4 for g in groups)
     assert [row["lr"] for row in pg.trainer.history.steps] == [3e-4] * 4
-    run = list(pg.runs)[0]
+    run = list(pg.store)[0]
     assert (run.config.lr, run.config.batch_size) == (3e-4, 4)
     assert output_text(pg.output) == "" and pg.dashboard.last_error is None
 
@@ -123,7 +124,7 @@ def test_two_runs_two_rows_with_the_freeze_shown(splits):
     pg.hyperparams.lr_slider.value = 1e-3
     pg.start_button.click()
     assert pg.wait(120)
-    frame = pg.runs.to_frame()
+    frame = pg.store.to_frame()
     assert frame["run"].tolist() == [1, 2]
     assert frame["train"].tolist() == ["head", "embeddings, head"]
     assert frame["changes"].tolist() == ["(first run)", "lr 5e-05 → 0.001"]
@@ -144,9 +145,9 @@ def test_fresh_start_repeats_and_continue_keeps_weights(splits):
     assert second.parent is None and _same(second.weights, first.weights)
     third = pg.run(lr=1e-3, continue_from_current=True)
     assert third.parent == second.id and not _same(third.weights, second.weights)
-    frame = pg.runs.to_frame()
+    frame = pg.store.to_frame()
     assert frame["start"].tolist() == ["starting weights", "starting weights", "run 2"]
-    cells = pg.runs.python_cells(third.id, pg.load_code)
+    cells = pg.store.python_cells(third.id, pg.load_code)
     assert cells[1].startswith("# run 2\n") and cells[4].startswith("# run 3 (continues from the weights above)")
 
 
@@ -156,11 +157,12 @@ def test_restore_best_is_bit_equal(splits):
     for lr in (1e-6, 2e-3, 1e-5):
         run = pg.run(lr=lr, train="all")
         finals[run.id] = snapshot_weights(pg.model.module)
-    best = pg.runs.best()
-    assert best.id == pg.runs.to_frame().set_index("run")["val_val_loss"].idxmin()
-    assert not _same(snapshot_weights(pg.model.module), finals[best.id]) or best.id == 3
+    best = pg.store.best()
+    assert best.id == pg.runs.set_index("run")["val_val_loss"].idxmin()
+    load_weights(pg.model.module, pg.start_weights)  # whichever run was best, the model holds other weights now
+    assert not _same(snapshot_weights(pg.model.module), finals[best.id])
     pg.restore_button.click()
-    assert _same(snapshot_weights(pg.model.module), finals[best.id])
+    assert _same(snapshot_weights(pg.model.module), finals[best.id])  # torch.equal on every tensor: bit-equal
     assert f"run {best.id}'s weights" in html.unescape(pg.status.value)
     after = pg.run(continue_from_current=True, max_steps=1)
     assert after.parent == best.id
@@ -176,7 +178,7 @@ def test_stop_keeps_the_run_as_a_row(splits):
     assert pg.start_button.disabled and pg.freeze_panel.preset_buttons["all"].disabled
     pg.dashboard.stop_button.click()
     assert pg.wait(120)
-    row = pg.runs.to_frame().iloc[0]
+    row = pg.store.to_frame().iloc[0]
     assert row["stopped"] == "stop requested" and 2 <= row["steps"] < 5000
     assert not pg.start_button.disabled
 
@@ -191,7 +193,7 @@ def test_lora_rank_slider_and_fresh_lora_runs(splits):
     a = pg.run(lr=1e-3)
     b = pg.run(lr=1e-3)  # fresh: pretrained weights and the adapters as first attached
     assert _same(a.weights, b.weights)
-    assert pg.runs.to_frame()["train"].tolist()[1:] == ["lora r=4", "lora r=4"]
+    assert pg.store.to_frame()["train"].tolist()[1:] == ["lora r=4", "lora r=4"]
     assert "model.freeze(&#x27;lora&#x27;, r=4, alpha=16)" in pg.code.value
 
 
@@ -231,7 +233,7 @@ def test_overlay_figure_and_static_fallback(splits, monkeypatch):
     assert list(pg.figure.data[0].x) == [1, 2, 3, 4] and pg.figure.layout.annotations[1].text == "validation accuracy"
     pg.overlay.value = (2,)
     assert [t.name for t in pg.figure.data] == ["run 2", "run 2"]
-    assert "test_accuracy" in pg.runs.to_frame().columns
+    assert "test_accuracy" in pg.store.to_frame().columns
     pg.sort_by.value, pg.descending.value = "run", True
     assert pg.table.value.index("<td>2</td>") < pg.table.value.index("<td>1</td>")
     monkeypatch.setenv("FTLAB_WIDGETS", "static")
@@ -245,12 +247,80 @@ def test_regression_and_causal_lm_runs(splits):
     reg = ftlab.load_model("tiny-bert", task="regression", target="score")
     pg = Playground(reg, scored, ftlab.TrainConfig(max_steps=3, batch_size=8, progress="off"))
     pg.run(lr=1e-3, train="head")
-    assert pg.runs.metric == "mse" and pg.runs.to_frame()["val_mse"].iloc[0] > 0
+    assert pg.store.metric == "mse" and pg.store.to_frame()["val_mse"].iloc[0] > 0
     assert "task='regression', target='score')" in pg.load_code
     lm = Playground("tiny-llama", splits, ftlab.TrainConfig(max_steps=3, batch_size=8, progress="off"),
                     task="causal-lm")
     lm.run(lr=1e-3, train="top-1")
     lm.run(lr=1e-3, train="lora", lora_r=2)
-    frame = lm.runs.to_frame()
-    assert lm.runs.metric == "perplexity" and frame["train"].tolist() == ["top-1", "lora r=2"]
+    frame = lm.store.to_frame()
+    assert lm.store.metric == "perplexity" and frame["train"].tolist() == ["top-1", "lora r=2"]
     assert frame["val_perplexity"].notna().all() and "task='causal-lm'" in lm.load_code
+
+
+def test_runs_is_the_table_and_the_store_is_public():
+    assert ftlab.Runs is Runs and "Runs" in ftlab.__all__
+    pg = _playground({"train": datasets.Dataset.from_list([{"text": "a b", "label": 0}, {"text": "c", "label": 1}] * 8)})
+    pg.run(lr=1e-4, max_steps=2)
+    assert list(pg.runs["run"]) == [1] and pg.runs.equals(pg.store.to_frame())
+
+
+# ---- causal LMs: generations before and after, freeze groups and LoRA on the decoder ---------------
+def _lm_playground(splits, **kwargs) -> Playground:
+    config = ftlab.TrainConfig(max_steps=6, batch_size=8, progress="off")
+    return Playground("tiny-llama", splits, config, task="causal-lm", **kwargs)
+
+
+def test_causal_lm_runs_keep_greedy_generations_before_and_after(splits):
+    pg = _lm_playground(splits, max_new_tokens=6)
+    start = snapshot_weights(pg.model.module)
+    assert pg.prompts == prompts_from_data(splits) == [
+        " ".join(t.split()[:6]) for t in splits["validation"]["text"][:3]]
+    expected_before = pg.model.generate(pg.prompts, max_new_tokens=6)
+    run = pg.run(lr=5e-2, train="all")
+    expected_after = pg.model.generate(pg.prompts, max_new_tokens=6)  # the model holds run 1's weights
+    assert [s["before"] for s in run.samples] == expected_before
+    assert [s["after"] for s in run.samples] == expected_after
+    assert expected_after != expected_before  # a large lr on a tiny model: the answers changed
+    second = pg.run(lr=5e-2, train="all")  # a fresh start: the same weights, so the same answers before
+    assert [s["before"] for s in second.samples] == expected_before and _same(start, pg.start_weights)
+    frame = pg.store.samples_frame()
+    assert frame.shape == (6, 4) and frame["after"].tolist()[:3] == expected_after
+    assert pg.runs["sample_after"].tolist() == [expected_after[0], second.samples[0]["after"]]
+    page = html.unescape(pg.samples.value)  # the panel shows the selected (latest) run side by side
+    assert "after run 2" in page and all(s["prompt"] in page and s["after"] in page for s in second.samples)
+    static = html.unescape(pg.to_html())
+    assert "Generations of run 2" in static and second.samples[0]["before"] in static
+
+
+def test_causal_lm_prompts_are_checked_and_encoders_have_none(splits):
+    chats = [[{"role": "user", "content": "Say hi"}]]
+    pg = _lm_playground(splits, prompts=["Once upon a time"], max_new_tokens=3)
+    assert pg.run(lr=1e-3).samples[0]["prompt"] == "Once upon a time"
+    assert _lm_playground(splits, prompts=[]).run(lr=1e-3).samples is None
+    with pytest.raises(ValueError, match="takes a list of prompts"):
+        _lm_playground(splits, prompts="Once upon a time")
+    with pytest.raises(ValueError, match="needs a causal-lm model"):
+        _playground(splits, prompts=chats)
+    assert _playground(splits).prompts is None
+    no_template = _lm_playground(splits, prompts=chats)  # tiny-llama's tokenizer has no chat template
+    no_template.start_button.click()
+    assert "chat template" in output_text(no_template.output) and len(no_template.store) == 0
+
+
+def test_decoder_freeze_groups_and_lora_train_what_the_panel_shows(splits):
+    pg = _lm_playground(splits, prompts=[])
+    assert list(pg.freeze_panel.toggles) == ["embeddings", "layer.0", "layer.1", "head"]
+    top = pg.run(lr=1e-2, train="top-1")
+    changed = {k for k, v in snapshot_weights(pg.model.module).items() if not torch.equal(v, pg.start_weights[k])}
+    assert top.train == "top-1" and changed and all(".layers.1." in k or "lm_head" in k or "norm" in k
+                                                    for k in changed), changed
+    pg.sliders.lora_rank.value = 2
+    pg.freeze_panel.preset_buttons["lora"].click()
+    lora = pg.run(lr=1e-2)  # a fresh start: the pretrained weights, the adapters as first attached
+    trainable = [n for n, p in pg.model.module.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n in trainable)
+    start = {_base_key(k): v for k, v in pg.start_weights.items()}
+    moved = {k for k, v in snapshot_weights(pg.model.module).items() if not torch.equal(v, start[_base_key(k)])}
+    assert moved and all("lora_" in k for k in moved), moved  # only the adapters trained
+    assert lora.train == "lora" and lora.lora["r"] == 2 and pg.runs["train"].tolist() == ["top-1", "lora r=2"]

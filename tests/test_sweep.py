@@ -67,6 +67,35 @@ def test_grid_with_seeds_gives_one_row_per_run_with_params_metrics_and_csv(tiny,
     assert (out / "workers.log").exists()  # kernels' log lines land here, not in the learner's notebook
 
 
+def test_results_parquet_reads_back_equal_with_its_column_types(tiny, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    res = sweep.run(tiny, {"x": [1.0, 2.0], "fail": [False, True]}, out=out, threads=1, progress=False)
+    assert (out / "results.parquet").is_file() and (out / "results.csv").is_file()
+    back = sweep.load(out)
+    pd.testing.assert_frame_equal(back, res)  # values, column order and dtypes
+    assert back["fail"].dtype == bool and back["x"].dtype == float
+    assert back.loc[back.fail, "error"].str.contains("asked to fail").all()
+    # CSV alone loses types: OMP_NUM_THREADS, a string in the metrics JSON, reads back as a number
+    assert set(back["omp"].dropna()) == {"1"} and set(pd.read_csv(out / "results.csv")["omp"].dropna()) == {1}
+    (out / "results.parquet").unlink()  # a folder from before parquet: load falls back to the CSV
+    assert sweep.load(out)["score"].tolist() == pytest.approx(res["score"].tolist(), nan_ok=True)
+
+
+def test_a_table_parquet_cannot_hold_keeps_the_csv_and_leaves_no_stale_parquet(tmp_path):
+    import pandas as pd
+
+    from ftlab.sweep import _write_parquet
+
+    stale = tmp_path / "results.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(stale)
+    mixed = pd.DataFrame({"metric": [1.5, "n/a"]})  # a metric a notebook wrote as a number, then as text
+    with pytest.warns(UserWarning, match="results.parquet not written.*results.csv is complete"):
+        _write_parquet(mixed, stale)
+    assert not stale.exists()
+
+
 def test_random_search_is_reproducible_and_checked(tiny, tmp_path):
     from scipy.stats import loguniform
 

@@ -4,14 +4,16 @@ One panel composed of a :class:`FreezePanel`, a :class:`HyperparamPanel` and a :
 Start builds the ``TrainConfig`` from the controls and trains the model with the layer groups shown,
 from the same starting weights every run (unless "continue from the current weights" is ticked), with
 a new ``Trainer`` each run (fresh optimizer and schedule). Each finished or stopped run becomes a row of
-``playground.runs`` (an :class:`ftlab.runs.Runs`, headless); the table, the overlaid curves and the
-cells that reproduce any run are shown below, and the best run's weights come back with one click.
+``playground.store`` (an :class:`ftlab.Runs`, headless; ``playground.runs`` is its table as a DataFrame);
+the table, the overlaid curves and the cells that reproduce any run are shown below, and the best run's
+weights come back with one click. For a causal LM each run also answers a few fixed prompts greedily
+before and after training, shown side by side.
 
 Example:
     >>> pg = ftlab.widgets.Playground("minilm", splits)  # doctest: +SKIP
     >>> pg                                               # JupyterLab: the panel  # doctest: +SKIP
     >>> pg.run(lr=1e-4, max_steps=20)                    # the same from code (papermill)  # doctest: +SKIP
-    >>> pg.runs.to_frame(); pg.restore_best()            # doctest: +SKIP
+    >>> pg.runs; pg.restore_best()                       # the table (a DataFrame), the best weights back  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -21,25 +23,28 @@ from typing import Any, Optional
 import ipywidgets as widgets
 
 import ftlab
+from ftlab.run_samples import choose_prompts, pair_samples, samples_or_none
 from ftlab.runs import Run, Runs, describe_freeze, extend_snapshot, load_weights, snapshot_weights
 
 from ._common import Panel, panel_handler, status_html, widget_frontend
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
 from .playground_controls import LinkedSliders, choose_freeze, load_for_playground, set_config_values
-from .run_views import run_code_html, runs_figure, runs_table_html, update_runs_figure
+from .run_views import run_code_html, runs_figure, runs_table_html, samples_html, update_runs_figure
 from .train_dashboard import TrainDashboard
 
 
 class _Recorder(ftlab.Callback):
     """Adds the run to the table when its fit ends (completed or stopped), in the training thread."""
 
-    def __init__(self, playground: "Playground", config: ftlab.TrainConfig, parent: Optional[int], train: tuple):
+    def __init__(self, playground: "Playground", config: ftlab.TrainConfig, parent: Optional[int], train: tuple,
+                 before: Optional[list]):
         # the config as the learner set it: the dashboard silences trainer.config.progress while it runs
         self.playground, self.config, self.parent, self.train = playground, config, parent, train
+        self.before = before  # generations of the weights this run starts from (causal LMs)
 
     def on_fit_end(self, trainer, history) -> None:
-        self.playground._record(self.config, history, self.parent, self.train)
+        self.playground._record(self.config, history, self.parent, self.train, self.before)
 
 
 class Playground(Panel):
@@ -56,25 +61,30 @@ class Playground(Panel):
         keep_weights: "best" (one copy, the best run's) or "all" (every run's; ~model size each).
         notebook, data_name: the notebook and splits variable used in the generated code.
         callbacks: extra :class:`ftlab.Callback` objects given to every run's Trainer.
+        prompts: causal LMs only: prompts (strings or chats) answered greedily before and after every
+            run (default: the first 3 validation rows, ``ftlab.run_samples.prompts_from_data``; ``[]``: none).
+        max_new_tokens: tokens generated per sample answer.
 
     Attributes:
-        runs: the :class:`ftlab.runs.Runs` table.  freeze_panel, hyperparams, dashboard: the composed panels.
+        store: the :class:`ftlab.Runs` run store (``runs`` is its table). freeze_panel, hyperparams,
+            dashboard: the composed panels. prompts: the sample prompts (None for encoders).
         sliders: field -> slider (epochs, batch_size, warmup_steps, weight_decay); lora_rank.
         continue_box, start_button, restore_button, status, table, sort_by, descending, overlay,
-        figure (FigureWidget or None), code_run, code, output, widget.
+        figure (FigureWidget or None), code_run, code, samples, output, widget.
     """
 
     def __init__(self, model_or_preset, data, config: Optional[ftlab.TrainConfig] = None, *, task: Optional[str] = None,
                  labels=None, seed: int = 0, metric: Optional[str] = None, test: bool = False,
                  keep_weights: str = "best", notebook: str = "00_quickstart.ipynb", data_name: str = "splits",
-                 callbacks: tuple = ()):
+                 callbacks: tuple = (), prompts: Optional[list] = None, max_new_tokens: int = 24):
         config = config if config is not None else ftlab.TrainConfig()
         self.model, self.load_code = load_for_playground(model_or_preset, data, task, labels, seed)
+        self.prompts, self.max_new_tokens = choose_prompts(self.model, data, prompts), max_new_tokens
         self.data, self.notebook, self.data_name = data, notebook, data_name
         if test and not (hasattr(data, "keys") and "test" in data.keys()):
             raise ValueError(f"Playground(test=True) needs a 'test' split in data; got {list(data.keys())}")
         self.test, self.callbacks = test, list(callbacks)
-        self.runs = Runs(metric=metric, keep_weights=keep_weights)
+        self.store = Runs(metric=metric, keep_weights=keep_weights)
         self.start_weights = snapshot_weights(self.model.module)  # every fresh run starts from these
         self._current: Optional[int] = None  # run whose final weights the model holds now
         self._watcher: Optional[threading.Thread] = None
@@ -101,11 +111,13 @@ class Playground(Panel):
         self.sort_by = widgets.Dropdown(options=["run"], value="run", description="sort by")
         self.descending = widgets.Checkbox(value=False, indent=False, description="descending")
         self.overlay = widgets.SelectMultiple(options=[], description="overlay", rows=3)
-        self.figure = runs_figure(self.runs, widget=True) if widget_frontend() else None
+        self.figure = runs_figure(self.store, widget=True) if widget_frontend() else None
         if self.figure is not None:
             self.figure.add_class("ftlab-runs-figure")
         self.code_run = widgets.Dropdown(options=[], description="code of")
         self.code = widgets.HTML()
+        self.samples = widgets.HTML()
+        self.samples.add_class("ftlab-run-samples")
         self.restore_button = widgets.Button(description="Restore the best run's weights", icon="undo")
         self.restore_button.add_class("ftlab-restore-best")
         self.output = widgets.Output()
@@ -119,10 +131,15 @@ class Playground(Panel):
             self.dashboard.widget, widgets.HTML("<b>Runs</b> (each Start adds a row; stopped runs too)"),
             widgets.HBox([self.sort_by, self.descending, self.overlay]), self.table,
             *([self.figure] if self.figure is not None else []),
-            widgets.HBox([self.code_run, self.restore_button]), self.code, self.output])
+            widgets.HBox([self.code_run, self.restore_button]), self.samples, self.code, self.output])
         self.widget.add_class("ftlab-playground")
 
     # ---- public API ---------------------------------------------------------------------------------
+    @property
+    def runs(self):
+        """The runs as a DataFrame, one row each (``store.to_frame()``); sort or filter it like any table."""
+        return self.store.to_frame()
+
     @property
     def busy(self) -> bool:
         """True from Start until the run is recorded and the views are redrawn."""
@@ -168,24 +185,24 @@ class Playground(Panel):
         if train is not None:
             choose_freeze(self.freeze_panel, train)
         self.continue_box.value = continue_from_current
-        before = len(self.runs)
+        before = len(self.store)
         self.start()
         self.wait()
         error = self.last_error or self.dashboard.last_error
         if error is not None:
             raise error
-        if len(self.runs) == before:
+        if len(self.store) == before:
             raise RuntimeError("the run ended without being recorded; see the panel's output")
-        return list(self.runs)[-1]
+        return list(self.store)[-1]
 
     def restore_best(self) -> Run:
         """Load the best run's weights into the model (bit-exact); later runs with "continue" start there."""
         if self.busy:
             raise RuntimeError("A run is in progress: press Stop first")
-        run = self.runs.restore_best(self.model)
+        run = self.store.restore_best(self.model)
         self._current = run.id
         self.status.value = status_html(f"The model now holds run {run.id}'s weights "
-                                        f"(best {self.runs.metric}: {self.runs.final_metric(run):.4g}).", "ok")
+                                        f"(best {self.store.metric}: {self.store.final_metric(run):.4g}).", "ok")
         return run
 
     # ---- handlers -----------------------------------------------------------------------------------
@@ -203,17 +220,20 @@ class Playground(Panel):
             load_weights(self.model.module, self.start_weights)
         parent = self._current if keep else None
         config = self.hyperparams.config
-        recorder = _Recorder(self, config, parent, describe_freeze(self.model))
+        if self.prompts:  # before the Trainer starts, so the run's seconds are training only
+            self.status.value = status_html("Generating the sample answers before training…")
+        before = samples_or_none(self.model, self.prompts, self.max_new_tokens)
+        recorder = _Recorder(self, config, parent, describe_freeze(self.model), before)
         self.dashboard.trainer = ftlab.Trainer(config, callbacks=[*self.callbacks, recorder])
         self._lock(True)
-        thread, self._runs_before = self.dashboard.thread, len(self.runs)
+        thread, self._runs_before = self.dashboard.thread, len(self.store)
         self.dashboard.last_error = None
         self.dashboard.start()
         if self.dashboard.thread is thread:  # the dashboard refused (its message is in its output)
             self._lock(False)
             raise RuntimeError(f"The run did not start: {self.dashboard.last_error}")
         start_text = f"run {parent}'s weights" if parent else ("the current weights" if keep else "the starting weights")
-        self.status.value = status_html(f"Run {len(self.runs) + 1} training from {start_text}…")
+        self.status.value = status_html(f"Run {len(self.store) + 1} training from {start_text}…")
         self._watcher = threading.Thread(target=self._after_run, args=(self.dashboard.thread,), daemon=True,
                                          name="ftlab-playground")
         self._watcher.start()
@@ -228,22 +248,25 @@ class Playground(Panel):
 
     def _refresh_enabled(self) -> None:
         self.start_button.disabled = self.busy or self.dashboard.busy
-        self.restore_button.disabled = self.busy or self.runs.best() is None
+        self.restore_button.disabled = self.busy or self.store.best() is None
 
     # ---- the run's end (training thread, then the watcher thread) ---------------------------------
-    def _record(self, config, history, parent: Optional[int], train: tuple) -> None:
+    def _record(self, config, history, parent: Optional[int], train: tuple, before: Optional[list]) -> None:
         scores = ftlab.evaluate(self.model, self.data["test"]) if self.test else None
-        run = self.runs.add(self.model, config, history, parent=parent, train=train, test_scores=scores)
+        after = samples_or_none(self.model, self.prompts, self.max_new_tokens)
+        samples = pair_samples(self.prompts, before, after) if after is not None else None
+        run = self.store.add(self.model, config, history, parent=parent, train=train, test_scores=scores,
+                             samples=samples)
         self._current = run.id
 
     def _after_run(self, thread: threading.Thread) -> None:
         thread.join()
         try:
-            if len(self.runs) == self._runs_before:
+            if len(self.store) == self._runs_before:
                 self.status.value = status_html("The run failed before it could be recorded: see the message "
                                                 "below the curves.", "error")
             else:
-                last = list(self.runs)[-1]
+                last = list(self.store)[-1]
                 self._add_run_views(last)
             self._show_runs()
         finally:
@@ -252,11 +275,11 @@ class Playground(Panel):
 
     def _add_run_views(self, last: Run) -> None:
         chosen = self.overlay.value
-        self.overlay.options = [(f"run {r.id}", r.id) for r in self.runs]
+        self.overlay.options = [(f"run {r.id}", r.id) for r in self.store]
         self.overlay.value = (*chosen, last.id)
-        self.code_run.options = [(f"run {r.id}", r.id) for r in self.runs]
+        self.code_run.options = [(f"run {r.id}", r.id) for r in self.store]
         self.code_run.value = last.id
-        best = self.runs.best()
+        best = self.store.best()
         self.status.value = status_html(
             f"Run {last.id} recorded ({last.history.stopped_reason}). Best so far: run "
             f"{best.id if best else '–'}. The next Start begins from the starting weights unless ticked.", "ok")
@@ -276,15 +299,16 @@ class Playground(Panel):
 
     # ---- views --------------------------------------------------------------------------------------
     def _show_runs(self) -> None:
-        columns = list(self.runs.to_frame().columns) or ["run"]
+        columns = list(self.store.to_frame().columns) or ["run"]
         if list(self.sort_by.options) != columns:
             keep = self.sort_by.value if self.sort_by.value in columns else "run"
             self.sort_by.options, self.sort_by.value = columns, keep
-        self.table.value = runs_table_html(self.runs, self.sort_by.value, self.descending.value)
+        self.table.value = runs_table_html(self.store, self.sort_by.value, self.descending.value)
         if self.figure is not None:
-            update_runs_figure(self.figure, self.runs, self.overlay.value)
+            update_runs_figure(self.figure, self.store, self.overlay.value)
         if self.code_run.value is not None:
-            self.code.value = run_code_html(self.runs, self.code_run.value, self.load_code, self.data_name,
+            self.samples.value = samples_html(self.store[self.code_run.value])
+            self.code.value = run_code_html(self.store, self.code_run.value, self.load_code, self.data_name,
                                             self.notebook, validation=self.dashboard.val_data is not None)
 
     def to_html(self) -> str:
@@ -292,15 +316,16 @@ class Playground(Panel):
         from .static import figure_html
 
         parts = ["<div class='ftlab-playground'><h3>Playground</h3>"]
-        if not len(self.runs):
+        if not len(self.store):
             parts += [self.freeze_panel.to_html(), self.hyperparams.to_html()]
-        parts.append(runs_table_html(self.runs, self.sort_by.value, self.descending.value))
-        if len(self.runs):
-            last = list(self.runs)[-1].id
-            parts += [figure_html(runs_figure(self.runs)),
-                      run_code_html(self.runs, last, self.load_code, self.data_name, self.notebook,
+        parts.append(runs_table_html(self.store, self.sort_by.value, self.descending.value))
+        if len(self.store):
+            last = list(self.store)[-1].id
+            parts += [figure_html(runs_figure(self.store)), samples_html(self.store[last]),
+                      run_code_html(self.store, last, self.load_code, self.data_name, self.notebook,
                                     validation=self.dashboard.val_data is not None)]
         return "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
-        return f"Playground({self.model.name!r}, {self.runs!r})"
+        return f"Playground({self.model.name!r}, {self.store!r})"
+

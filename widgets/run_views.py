@@ -5,8 +5,8 @@ All of it is static (HTML, plotly figures), so it survives papermill, nbval and 
 draws the same figure into a live FigureWidget where a front end exists.
 
 Example:
-    >>> fig = runs_figure(playground.runs)          # doctest: +SKIP
-    >>> html = runs_table_html(playground.runs, sort_by="val_accuracy", descending=True)  # doctest: +SKIP
+    >>> fig = runs_figure(playground.store)          # doctest: +SKIP
+    >>> html = runs_table_html(playground.store, sort_by="val_accuracy", descending=True)  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -64,6 +64,17 @@ def update_runs_figure(fig: go.Figure, runs: Runs, ids: Optional[Sequence[int]] 
         for col, points, mode in ((1, steps, "lines"), (2, evals, "lines+markers")):
             fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], name=name, legendgroup=name,
                             showlegend=col == 1, mode=mode, line=dict(color=color), row=1, col=col)
+
+
+def samples_html(run: Run) -> str:
+    """A causal-LM run's prompts with the greedy answers before and after it, side by side ('' if none)."""
+    if not run.samples:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(s['prompt'])}</td><td>{html.escape(s['before'])}</td>"
+                   f"<td>{html.escape(s['after'])}</td></tr>" for s in run.samples)
+    return (f"<div class='ftlab-run-samples'><b>Generations of run {run.id}</b> (greedy, the same prompts "
+            f"before and after it trained)<table class='ftlab-samples'><tr><th>prompt</th>"
+            f"<th>before run {run.id}</th><th>after run {run.id}</th></tr>{rows}</table></div>")
 
 
 def notebook_parameters(notebook: str) -> Optional[list[str]]:

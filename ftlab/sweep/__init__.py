@@ -51,7 +51,18 @@ def _table(folder: SweepFolder, runs: list[dict]):
     frame = pd.DataFrame([_row(p, read_record(folder.runs, run_key(p))) for p in runs])
     frame = frame[COLUMNS[:2] + [c for c in frame.columns if c not in COLUMNS] + COLUMNS[2:]]
     frame.to_csv(folder.out / "results.csv", index=False)
+    _write_parquet(frame, folder.out / "results.parquet")
     return frame
+
+
+def _write_parquet(frame, path: Path) -> None:
+    """results.parquet keeps the column types CSV loses (bools, ints, missing values); best effort."""
+    try:
+        frame.to_parquet(path, index=False)
+    except (ImportError, ValueError, TypeError) as exc:  # no pyarrow, or a metric of mixed types across runs
+        path.unlink(missing_ok=True)  # a stale table must not pass as this sweep's; results.csv has it all
+        warnings.warn(f"results.parquet not written ({type(exc).__name__}: {exc}); results.csv is complete",
+                      stacklevel=3)
 
 
 def run(notebook: str | Path, grid: Mapping[str, Sequence] | None = None, *, space: Mapping | None = None,
@@ -67,7 +78,8 @@ def run(notebook: str | Path, grid: Mapping[str, Sequence] | None = None, *, spa
     Args:
         notebook: the notebook; its ``parameters`` cell defines which names may be swept.
         grid, space, n_samples, seeds, fixed, sample_seed: the plan, see :func:`ftlab.sweep.plan`.
-        out: the sweep folder (default ``sweeps/<notebook name>``); results.csv is written there.
+        out: the sweep folder (default ``sweeps/<notebook name>``); results.csv and results.parquet
+            are written there.
         workers: local worker processes (ignored when ``executor`` is given).
         executor: any ``concurrent.futures.Executor``, e.g. a Dask ``Client(...).get_executor()``.
         threads: threads per run (default: usable cores // workers), passed to the kernel as
@@ -99,14 +111,17 @@ def run(notebook: str | Path, grid: Mapping[str, Sequence] | None = None, *, spa
 
 
 def load(out: str | Path):
-    """The results table a sweep wrote to ``out`` (its results.csv).
+    """The results table a sweep wrote to ``out``: results.parquet (column types kept), else results.csv.
 
     Example:
         >>> load("sweeps/00_quickstart").groupby("lr")["accuracy_after"].mean()  # doctest: +SKIP
     """
     import pandas as pd
 
-    path = Path(out) / "results.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"no results.csv in {Path(out).resolve()}; run ftlab.sweep.run(..., out=...) first")
-    return pd.read_csv(path)
+    out = Path(out)
+    if (out / "results.parquet").exists():
+        return pd.read_parquet(out / "results.parquet")
+    if not (out / "results.csv").exists():
+        raise FileNotFoundError(f"no results.parquet or results.csv in {out.resolve()}; run "
+                                "ftlab.sweep.run(..., out=...) first")
+    return pd.read_csv(out / "results.csv")

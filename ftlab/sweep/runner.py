@@ -7,6 +7,7 @@ Layout of a sweep folder (``out``)::
     runs/<key>.json       the run's record: parameters, status, error, seconds, metrics
     runs/<key>.metrics.json   what the notebook wrote to its ``metrics_path``
     results.csv           one row per run of the last ``run`` call
+    results.parquet       the same table with its column types (read by ``ftlab.sweep.load``)
     workers.log           what local workers and their kernels wrote to stderr
 
 papermill has no parallel API and its traps are known: its ``cwd`` argument calls the process-wide
