@@ -29,7 +29,8 @@ from ftlab.runs import Run, Runs, describe_freeze, extend_snapshot, load_weights
 from ._common import Panel, panel_handler, status_html, widget_frontend
 from .freeze_panel import FreezePanel
 from .hyperparam_panel import HyperparamPanel
-from .playground_controls import LinkedSliders, choose_freeze, load_for_playground, set_config_values
+from .playground_controls import (LinkedSliders, choose_freeze, disable_all, load_for_playground, restore_enabled,
+                                  set_config_values)
 from .run_views import run_code_html, runs_figure, runs_table_html, samples_html, update_runs_figure
 from .train_dashboard import TrainDashboard
 
@@ -286,16 +287,9 @@ class Playground(Panel):
 
     def _lock(self, on: bool) -> None:
         """Freeze choices and sliders cannot change while a run trains (its optimizer holds the groups)."""
-        if on:
-            controls = [*self.freeze_panel.toggles.values(), *self.freeze_panel.preset_buttons.values(),
-                        self.continue_box, self.restore_button, *self.sliders.all()]
-            self._locked = {w: w.disabled for w in controls}
-            for w in controls:
-                w.disabled = True
-        else:
-            for w, was in self._locked.items():
-                w.disabled = was
-            self._locked = {}
+        controls = [*self.freeze_panel.toggles.values(), *self.freeze_panel.preset_buttons.values(),
+                    self.continue_box, self.restore_button, *self.sliders.all()]
+        self._locked = disable_all(controls) if on else restore_enabled(self._locked)
 
     # ---- views --------------------------------------------------------------------------------------
     def _show_runs(self) -> None:

@@ -160,3 +160,18 @@ def load_for_playground(model_or_preset, data, task, labels, seed: int) -> tuple
     model = ftlab.load_model(model_or_preset, task=task, labels=labels, seed=seed)
     labels_arg = f", labels={model.labels!r}" if model.labels else ""
     return model, f"ftlab.load_model({model_or_preset!r}, task={model.task!r}{labels_arg}, seed={seed})"
+
+
+def disable_all(controls: list) -> dict:
+    """Disable ``controls``; returns each one's previous ``disabled`` state for :func:`restore_enabled`."""
+    was = {w: w.disabled for w in controls}
+    for w in controls:
+        w.disabled = True
+    return was
+
+
+def restore_enabled(was: dict) -> dict:
+    """Put back the states :func:`disable_all` returned; returns an empty dict (nothing locked)."""
+    for w, disabled in was.items():
+        w.disabled = disabled
+    return {}
