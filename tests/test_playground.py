@@ -324,3 +324,24 @@ def test_decoder_freeze_groups_and_lora_train_what_the_panel_shows(splits):
     moved = {k for k, v in snapshot_weights(pg.model.module).items() if not torch.equal(v, start[_base_key(k)])}
     assert moved and all("lora_" in k for k in moved), moved  # only the adapters trained
     assert lora.train == "lora" and lora.lora["r"] == 2 and pg.runs["train"].tolist() == ["top-1", "lora r=2"]
+
+
+def test_prompts_come_from_chats_prompt_columns_or_text_and_bad_data_says_why():
+    import doctest
+
+    import ftlab.run_samples as run_samples
+
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Translate: hi"},
+            {"role": "assistant", "content": "你好"}]
+    chats = {"validation": datasets.Dataset.from_list([{"messages": chat}] * 4)}
+    assert prompts_from_data(chats, n=2) == [chat[:2], chat[:2]]  # the answer left for the model to write
+    assert run_samples.prompt_text(chat[:2]) == "Translate: hi"
+    pairs = {"train": datasets.Dataset.from_list([{"prompt": "English: Thanks\nChinese:", "completion": " 谢谢"}])}
+    assert prompts_from_data(pairs, n=3) == ["English: Thanks\nChinese:"]
+    with pytest.raises(ValueError, match=r"columns \['label'\].*Pass prompts"):
+        prompts_from_data({"train": datasets.Dataset.from_list([{"label": 1}])})
+    with pytest.raises(ValueError, match="whole number >= 1; got 0"):
+        prompts_from_data(pairs, n=0)
+    with pytest.raises(ValueError, match=r"no 'validation' or 'train' split \(got \['test'\]\)"):
+        prompts_from_data({"test": pairs["train"]})
+    assert doctest.testmod(run_samples).failed == 0
