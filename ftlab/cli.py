@@ -80,7 +80,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"ftlab sweep: {exc}", file=sys.stderr)
         return 2
     print(results.drop(columns=["notebook"]).to_string(index=False))
-    print(f"results table: {Path(results['notebook'].iloc[0]).parent.parent / 'results.csv'}", file=sys.stderr)
+    folder = Path(results['notebook'].iloc[0]).parent.parent
+    print(f"results table: {folder / 'results.parquet'} (and results.csv)", file=sys.stderr)
     return 0 if (results["status"] == "ok").all() else 1
 
 
