@@ -2,6 +2,7 @@
 
 Example:
     >>> model = load_model("minilm", task="classification", labels=["negative", "neutral", "positive"])  # doctest: +SKIP
+    >>> gpt = load_model("smollm2-135m", task="classification", labels=["neg", "pos"])  # last-token head  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
         name_or_path: a preset (``ftlab.models.PRESETS``), a directory saved by ``FTModel.save``, a local
             Hugging Face model directory, or (online) a hub id.
         task: "classification", "regression" or "causal-lm" (default: the preset's first task).
-        labels: class names for classification (or their count); must be None for other tasks.
+        labels: class names for classification (or their count); must be None for other tasks. A decoder
+            (``smollm2-135m``, ``tiny-llama``, any ``*ForCausalLM``) gets a linear head on its last real token.
         target: the dataset column the model learns to predict (e.g. "rating" for regression).
         seed: seeds the new head's initial weights.
         trust_remote_code: let transformers run code shipped with a hub model (off: it executes downloaded code).
@@ -48,6 +50,10 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
     spec = get_task(task)
     if not spec.pools_features:  # causal LM: the pretrained LM head is the task head
         module, tok = _load_causal(name_or_path, trust_remote_code)
+    elif _is_decoder(name_or_path, trust_remote_code):  # GPT-style trunk + a linear head on its last token
+        lm, tok = _load_causal(name_or_path, trust_remote_code)
+        torch.manual_seed(seed)
+        module = SequenceModel(lm.base_model, spec, spec.num_outputs(label_names), pooling="last")  # no LM head
     else:  # encoder trunk + a fresh linear head sized by the task
         trunk, tok = _load_encoder(name_or_path, trust_remote_code)
         torch.manual_seed(seed)
@@ -82,6 +88,19 @@ def _check_labels(task: str, labels) -> Optional[list[str]]:
         raise ValueError(f"labels={labels!r} do not match task={task!r}: only task='classification' takes labels "
                          f"(for regression pass target='rating' to name the numeric column)")
     return None
+
+
+def _is_decoder(name: str, trust_remote_code: bool) -> bool:
+    """A causal-LM preset, or a checkpoint whose architecture is ``*ForCausalLM`` (GPT-style, no encoder)."""
+    if name in PRESETS:
+        return "causal-lm" in PRESETS[name].tasks
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+    except OSError as err:
+        raise unknown_preset_error(name) from err
+    return any(a.endswith("ForCausalLM") for a in (config.architectures or []))
 
 
 def _load_encoder(name: str, trust_remote_code: bool):

