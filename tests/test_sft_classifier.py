@@ -105,6 +105,17 @@ def test_save_and_reload_keeps_the_last_token_head(gpt_cls, tmp_path):
                                torch.tensor(gpt_cls.predict_outputs(TEXTS)), atol=1e-5, rtol=1e-5)
 
 
+def test_a_head_on_a_causal_lm_in_memory_shares_its_trunk():
+    lm = ftlab.load_model("tiny-llama", task="causal-lm")
+    gpt = ftlab.load_model(lm, task="classification", labels=["negative", "positive"])
+    assert gpt.module.trunk is lm.module.base_model and gpt.module.pooling == "last"
+    assert gpt.predict(["good"]).shape[0] == 1
+    with pytest.raises(ValueError, match="task='classification'"):
+        ftlab.load_model(lm, task="causal-lm")
+    with pytest.raises(ValueError, match="causal-lm model without LoRA"):
+        ftlab.load_model(gpt, task="classification", labels=["a", "b"])
+
+
 def test_unknown_pooling_is_refused(gpt_cls):
     with pytest.raises(ValueError, match="pooling must be 'mean', 'cls' or 'last'"):
         ftlab.models.SequenceModel(gpt_cls.module.trunk, "classification", 2, pooling="max")

@@ -19,13 +19,15 @@ from ..tasks import TASKS, get_task
 from .wrapper import FTModel
 
 
-def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[str] | int | None" = None,
+def load_model(name_or_path: "str | FTModel", task: Optional[str] = None, labels: "Sequence[str] | int | None" = None,
                target: str = "label", seed: int = 0, trust_remote_code: bool = False) -> FTModel:
     """Load a pretrained trunk and attach a fresh head for ``task``.
 
     Args:
         name_or_path: a preset (``ftlab.models.PRESETS``), a directory saved by ``FTModel.save``, a local
-            Hugging Face model directory, or (online) a hub id.
+            Hugging Face model directory, (online) a hub id, or a causal-lm FTModel already in memory: its
+            trunk then gets the new head *in place* (no second copy in memory; the causal LM should not be
+            used afterwards, since training the classifier changes the shared trunk).
         task: "classification", "regression" or "causal-lm" (default: the preset's first task).
         labels: class names for classification (or their count); must be None for other tasks. A decoder
             (``smollm2-135m``, ``tiny-llama``, any ``*ForCausalLM``) gets a linear head on its last real token.
@@ -36,6 +38,8 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
     Raises:
         ValueError: unknown preset, unknown task, or labels that don't fit the task.
     """
+    if isinstance(name_or_path, FTModel):
+        return _head_on_loaded(name_or_path, task, labels, target, seed)
     if Path(name_or_path, "ftlab.json").exists():
         from .io import load_saved
 
@@ -59,6 +63,18 @@ def load_model(name_or_path: str, task: Optional[str] = None, labels: "Sequence[
         torch.manual_seed(seed)
         module = SequenceModel(trunk, spec, spec.num_outputs(label_names))
     return FTModel(module, tok, task, label_names, name=name_or_path, target_column=target)
+
+
+def _head_on_loaded(lm: FTModel, task, labels, target: str, seed: int) -> FTModel:
+    """A classification head on the trunk of a causal LM in memory (shared, not copied: 2 GB machines)."""
+    if lm.task.pools_features or lm.lora_wrapped or task != "classification":
+        raise ValueError(f"load_model(<FTModel>) puts a classification head on a causal-lm model without LoRA; got a "
+                         f"{lm.task} model (LoRA: {lm.lora_wrapped or 'none'}) and task={task!r}. Pass "
+                         "task='classification', or load a preset by name")
+    torch.manual_seed(seed)
+    names = _check_labels(task, labels)
+    module = SequenceModel(lm.module.base_model, get_task(task), len(names), pooling="last")
+    return FTModel(module, lm.tokenizer, task, names, name=lm.name, target_column=target)
 
 
 def _check_saved_matches(model: FTModel, path: str, task, labels) -> FTModel:
