@@ -114,14 +114,15 @@ class FTModel:
     def set_gradient_checkpointing(self, on: bool = True) -> None:
         """Turn activation (gradient) checkpointing on or off.
 
-        With frozen embeddings the layer inputs carry no grad, so when turning it on we also make the
-        inputs require grad — otherwise the checkpointed layers would silently receive no gradients
-        (a classic pitfall of freezing + checkpointing in other trainers).
+        Non-reentrant checkpointing (``use_reentrant=False``) on purpose: with frozen embeddings the layer
+        inputs carry no grad, and reentrant checkpointing then silently gives the checkpointed layers no
+        gradients (a classic pitfall of freezing + checkpointing in other trainers); its usual workaround,
+        ``enable_input_require_grads``, makes backward run through every frozen layer below the trainable
+        ones (measured on SmolLM2 top-2: 1479 → 1587 MB peak and slower), so it is not used here.
         """
         base = self._checkpointing_base()
         if on:
             base.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
-            base.enable_input_require_grads()
         else:
             if base.is_activation_checkpointing:
                 base.activation_checkpointing_disable()
