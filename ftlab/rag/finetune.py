@@ -74,8 +74,11 @@ def fine_tune(qa, train: str = "top-4", lr: float = 3e-4, steps: int = 30, batch
     Example:
         >>> lm, history = fine_tune(training_questions(), train="top-4", lr=3e-4, steps=30)  # doctest: +SKIP
     """
+    import gc
+
     from .. import Trainer, load_model  # the package root: ftlab.rag is imported by ftlab itself
 
+    gc.collect()  # models the caller released (del) may sit in reference cycles: free them before loading another
     lm = load_model(preset, task="causal-lm")
     lm.freeze(train, **lora_options)
     data = qa_training_data(lm, qa)
