@@ -95,3 +95,18 @@ def test_decision_guide_panel_calls_decide_and_has_a_static_fallback():
     static = guide.to_html()
     assert "Recommendation: fine-tune" in static and all(c["title"] in static for c in R.SCENARIOS)
     assert guide.output.outputs == ()
+
+
+def test_training_questions_pick_facts_and_wordings(questions):
+    train = [q for q in questions if q["split"] == "train"]
+    facts = sorted({q["fact"] for q in train})[:3]
+    both = R.training_questions(facts).to_list()
+    one = R.training_questions(facts, phrasings=1).to_list()
+    assert {q["fact"] for q in both} == set(facts) and {q["fact"] for q in one} == set(facts)
+    assert len(one) == 3 and len(both) == sum(q["fact"] in facts for q in train) > len(one)
+    assert all(q in both for q in one)  # the first wording of each fact is kept
+    assert len(R.training_questions()) == len(train)
+    with pytest.raises(ValueError, match="have no training questions"):
+        R.training_questions(["no-such-fact/0"])
+    with pytest.raises(ValueError, match="phrasings must be"):
+        R.training_questions(facts, phrasings=0)

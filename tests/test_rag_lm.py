@@ -37,3 +37,14 @@ def test_qa_training_data_supervises_only_the_answer_and_its_end_of_turn(lm):
     assert labels[:len(ids) - len(supervised)] == [ftlab.IGNORE_INDEX] * (len(ids) - len(supervised))
     with pytest.raises(ValueError, match="no answerable rows"):
         R.qa_training_data(lm, [{"question": "x", "answers": []}])
+
+
+def test_fine_tune_trains_a_fresh_copy_on_fixed_steps(lm):
+    before = {n: p.detach().clone() for n, p in lm.module.named_parameters()}
+    qa = R.training_questions(["pol-leave/0"])
+    tuned, history = R.fine_tune(qa, train="top-1", lr=1e-4, steps=2, batch_size=2)
+    assert tuned is not lm and tuned.trainable_groups() == ["layer.29", "head"]
+    assert history.summary()["steps"] == 2
+    assert all(p.equal(before[n]) for n, p in lm.module.named_parameters())  # the caller's model is untouched
+    moved = [n for n, p in tuned.module.named_parameters() if not p.equal(before[n])]
+    assert moved and all(".layers.29." in n or n == "model.norm.weight" for n in moved)

@@ -5,9 +5,14 @@ template — the same template :class:`ftlab.rag.ClosedBook` uses to ask — tok
 ``labels`` where every prompt token is :data:`ftlab.IGNORE_INDEX`: the loss is on the answer (and its
 end-of-turn token) only, so the model learns the facts, not to predict the question.
 
+:func:`fine_tune` is the whole arm in one call: a fresh copy of the chat model, a freeze choice, the data,
+``ftlab.Trainer.fit`` on a fixed number of steps. Measured on the handbook (2-core CPU, 2026-12-01, 8 facts × 2
+wordings, 30 steps of 8): the top 4 layers at lr 3e-4 reproduced every trained question in 28 s; LoRA r=16
+needed lr 3e-3 for the same (84 s), and at lr 1e-3 it recalled 12 %.
+
 Example:
     >>> data = qa_training_data(lm, load_questions("train"))    # doctest: +SKIP
-    >>> ftlab.Trainer(ftlab.TrainConfig(lr=2e-4, max_steps=40, batch_size=8)).fit(lm, data)  # doctest: +SKIP
+    >>> ftlab.Trainer(ftlab.TrainConfig(lr=3e-4, max_steps=30, batch_size=8)).fit(lm, data)  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Optional
 
 import datasets
 
-from ..config import IGNORE_INDEX
+from ..config import IGNORE_INDEX, TrainConfig
 from .answer import SYSTEM_CLOSED
 
 
@@ -50,3 +55,33 @@ def qa_training_data(lm, qa, system: Optional[str] = SYSTEM_CLOSED, max_len: int
         ids_out.append(ids)
         labels_out.append([IGNORE_INDEX] * len(p_ids) + ids[len(p_ids):])
     return datasets.Dataset.from_dict({"input_ids": ids_out, "labels": labels_out})
+
+
+def fine_tune(qa, train: str = "top-4", lr: float = 3e-4, steps: int = 30, batch_size: int = 8, seed: int = 0,
+              preset: str = "smollm2-135m", **lora_options):
+    """A fresh causal LM fine-tuned on question–answer pairs for a fixed number of steps (closed-book arm).
+
+    Args:
+        qa: rows with ``question`` and ``answers`` (see :func:`qa_training_data`).
+        train: what trains — "top-N" (the top N layers), "lora" (adapters; ``r``/``alpha`` in ``lora_options``),
+            "all", or a list of layer groups (see ``FTModel.freeze``).
+        lr, steps, batch_size, seed: the training run (fixed steps, so arms compare on any machine).
+        preset: the model to load (a fresh copy each call: the caller's other models are untouched).
+
+    Returns:
+        (lm, history): the fine-tuned FTModel and the trainer's history (``history.train_seconds``).
+
+    Example:
+        >>> lm, history = fine_tune(training_questions(), train="top-4", lr=3e-4, steps=30)  # doctest: +SKIP
+    """
+    import gc
+
+    from .. import Trainer, load_model  # the package root: ftlab.rag is imported by ftlab itself
+
+    gc.collect()  # models the caller released (del) may sit in reference cycles: free them before loading another
+    lm = load_model(preset, task="causal-lm")
+    lm.freeze(train, **lora_options)
+    data = qa_training_data(lm, qa)
+    config = TrainConfig(lr=lr, max_steps=steps, batch_size=batch_size, warmup_steps=min(3, steps - 1), seed=seed)
+    history = Trainer(config).fit(lm, data)
+    return lm, history

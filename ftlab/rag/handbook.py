@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import datasets
 
@@ -67,6 +67,37 @@ def load_questions(split: Optional[str] = None, kind: Optional[str] = None) -> d
         raise ValueError(f"kind must be one of {KINDS} or None; got {kind!r}")
     rows = [r for r in _read("handbook-questions") if split in (None, r["split"]) and kind in (None, r["kind"])]
     return datasets.Dataset.from_list(rows)
+
+
+def training_questions(facts: Optional[Sequence[str]] = None, phrasings: Optional[int] = None) -> datasets.Dataset:
+    """The fine-tuning arm's training questions (split ``train``), optionally for some facts and phrasings only.
+
+    Args:
+        facts: keep only these fact ids (e.g. the trained facts of a held-out set); None keeps all.
+        phrasings: keep the first N wordings of each fact (1 = one phrasing per fact, the paraphrase
+            experiment's control); None keeps all.
+
+    Example:
+        >>> len(training_questions(["pol-leave/0"])), len(training_questions(["pol-leave/0"], phrasings=1))
+        (2, 1)
+    """
+    if phrasings is not None and not (isinstance(phrasings, int) and phrasings >= 1):
+        raise ValueError(f"phrasings must be an int >= 1 or None; got {phrasings!r}")
+    rows = load_questions("train").to_list()
+    if facts is not None:
+        wanted = set(facts)
+        unknown = wanted - {r["fact"] for r in rows}
+        if unknown:
+            raise ValueError(f"facts {sorted(unknown)[:5]} have no training questions; use fact ids of the train "
+                             "split (load_questions('train')['fact'])")
+        rows = [r for r in rows if r["fact"] in wanted]
+    seen: dict[str, int] = {}
+    keep = []
+    for r in rows:  # the file lists each fact's wordings in order, so "first N" is stable
+        seen[r["fact"]] = seen.get(r["fact"], 0) + 1
+        if phrasings is None or seen[r["fact"]] <= phrasings:
+            keep.append(r)
+    return datasets.Dataset.from_list(keep)
 
 
 GROUPS = ("trained fact, new wording", "unseen fact", "multi-document", "unanswerable")
