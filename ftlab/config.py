@@ -56,7 +56,9 @@ class TrainConfig:
     gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
     compile: bool = False  # torch.compile the model (GPU; pays a warm-up cost once)
     bucket_by_length: bool = True  # where packing does not apply: batch examples of similar length (less padding)
-    pack_sequences: Optional[bool] = None  # None = auto: encoders lay each random batch end to end (no padding)
+    # None = auto: classifier/regressor heads (encoder or decoder trunk) lay each random batch end to end, no padding;
+    # causal-LM SFT packs only when True (opt-in: a block-causal mask with positions restarting per example)
+    pack_sequences: Optional[bool] = None
     progress: str = "auto"  # auto: a bar in terminals/notebooks, a log line every ~10% under papermill
     log_every: int = 1  # record a history row every N optimizer steps
 

@@ -73,6 +73,6 @@ def test_packing_falls_back_to_padding_with_a_warning_where_a_model_cannot_pack(
     model = ftlab.load_model("tiny-llama", task="causal-lm")
     model.module.config._attn_implementation = "flash_attention_2"  # takes no 4D mask: padded batches instead
     texts = datasets.Dataset.from_dict({"text": ["a short line", "another slightly longer line here"] * 4})
-    with pytest.warns(UserWarning, match="pack_sequences=True needs an encoder"):
+    with pytest.warns(UserWarning, match="pack_sequences=True needs a classification/regression model"):
         batches = make_batches(model, texts, ftlab.TrainConfig(max_steps=2, batch_size=4, pack_sequences=True))
     assert not batches.packed

@@ -117,7 +117,7 @@ def make_batches(model, data, config, text_column: str = "text") -> Batches:
     tokenized = tokenize_dataset(model, data, config.max_len, text_column)
     packed, bucket = batch_layout(model.module, config)
     if config.pack_sequences and not packed:
-        warnings.warn("pack_sequences=True needs an encoder (classification/regression) with SDPA attention, or a "
+        warnings.warn("pack_sequences=True needs a classification/regression model with SDPA attention, or a "
                       "causal LM with sdpa or eager attention that takes position_ids; this model's batches are "
                       "padded instead", stacklevel=3)
     return TokenBatches(tokenized.task, tokenized.lengths, bucket=bucket, data=tokenized,
