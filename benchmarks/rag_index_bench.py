@@ -11,7 +11,9 @@ handbook's questions (real). Every backend indexes the same float32 matrix and a
 
 Measured per backend and corpus: build seconds (exact: none — it is the matrix itself), query latency of one
 vector at k=10 (median and 95th percentile over the queries, after 5 untimed warm-up queries), recall@10 =
-the share of exact's top 10 the backend returns, and memory: the process's RSS growth while building. The
+the share of exact's top 10 the backend returns, and the index's memory: exact = the embedding matrix (held
+by the knowledge base anyway), faiss = its serialized index (vectors + graph), Qdrant = what Python and numpy
+allocate while building its in-memory collection (tracemalloc, in a second, untimed build). The
 query's own embedding (minilm, one question) is timed once separately: it is the same for every backend.
 One thread everywhere (OMP/BLAS/faiss), so backends compare on equal terms on this shared machine.
 """
@@ -24,11 +26,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
-import gc  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from importlib.metadata import version  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -40,8 +43,9 @@ from ftlab.rag.backends import make_backend  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 K = 10
-BACKENDS = {"exact": {}, "faiss": {"m": 32, "ef_construction": 200, "ef_search": 128},
-            "faiss-fast": {"m": 16, "ef_construction": 100, "ef_search": 32}, "qdrant": {}}
+BACKENDS = {"exact": {}, "faiss-fast": {"m": 16, "ef_construction": 100, "ef_search": 32},
+            "faiss": {"m": 32, "ef_construction": 200, "ef_search": 128},  # FaissBackend's defaults
+            "faiss-accurate": {"m": 32, "ef_construction": 200, "ef_search": 512}, "qdrant": {}}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,18 +85,25 @@ def with_distractors(chunks: np.ndarray, n: int, seed: int) -> np.ndarray:
     return np.concatenate([chunks, mixed / np.linalg.norm(mixed, axis=1, keepdims=True)])
 
 
-def rss_mb() -> float:
-    gc.collect()
-    return psutil.Process().memory_info().rss / 2**20
+def index_mb(name: str, backend, vectors: np.ndarray) -> float:
+    """Memory the backend's index takes, in MiB (see the module docstring for how each is counted)."""
+    if name == "exact":
+        return vectors.nbytes / 2**20
+    if name.startswith("faiss"):
+        return backend.faiss.serialize_index(backend.index).nbytes / 2**20
+    tracemalloc.start()
+    twin = make_backend("qdrant", vectors)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    twin.close()
+    return held / 2**20
 
 
 def measure(name: str, vectors: np.ndarray, queries: np.ndarray, truth: list[set]) -> dict:
     """Build one backend over ``vectors`` and time and score its answers to ``queries``."""
-    before = rss_mb()
     start = time.perf_counter()
     backend = make_backend(name.split("-")[0], vectors, **BACKENDS[name])
     build_s = time.perf_counter() - start
-    grown = rss_mb() - before
     for q in queries[:5]:  # warm-up: first calls pay for lazy set-up
         backend.search(q, K)
     times, found = [], []
@@ -101,12 +112,13 @@ def measure(name: str, vectors: np.ndarray, queries: np.ndarray, truth: list[set
         rows, _ = backend.search(q, K)
         times.append(time.perf_counter() - t)
         found.append(len(set(rows.tolist()) & want) / K)
+    memory = index_mb(name, backend, vectors)
     if hasattr(backend, "close"):
         backend.close()
     ms = sorted(1000 * t for t in times)
     return {"backend": name, "build_s": 0.0 if name == "exact" else build_s, "query_ms_p50": statistics.median(ms),
             "query_ms_p95": ms[int(0.95 * (len(ms) - 1))], "recall_at_10": float(np.mean(found)),
-            "rss_growth_mb": max(grown, 0.0), "options": BACKENDS[name]}
+            "index_mb": memory, "options": BACKENDS[name]}
 
 
 def run_corpus(label: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
@@ -115,7 +127,7 @@ def run_corpus(label: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
     rows = [measure(name, vectors, queries, truth) for name in BACKENDS]
     for r in rows:
         print(f"{label:>22} {r['backend']:>10}: build {r['build_s']:7.2f} s  p50 {r['query_ms_p50']:7.3f} ms  "
-              f"recall@10 {r['recall_at_10']:.3f}  +RSS {r['rss_growth_mb']:6.1f} MB", flush=True)
+              f"recall@10 {r['recall_at_10']:.3f}  index {r['index_mb']:6.1f} MiB", flush=True)
     return {"corpus": label, "vectors": len(vectors), "vector_mb": vectors.nbytes / 2**20, "rows": rows}
 
 
@@ -126,10 +138,7 @@ def machine() -> str:
 
 
 def versions() -> str:
-    import faiss
-    import qdrant_client
-
-    return f"faiss-cpu {faiss.__version__}, qdrant-client {qdrant_client.__version__}, numpy {np.__version__}"
+    return ", ".join(f"{p} {version(p)}" for p in ("faiss-cpu", "qdrant-client", "numpy"))
 
 
 def markdown(result: dict) -> str:
@@ -140,16 +149,17 @@ def markdown(result: dict) -> str:
              f"Handbook: {real['documents']} documents → {real['chunks']} chunks, minilm-embedded in "
              f"{real['kb_build_s']:.1f} s; one question's embedding takes {real['query_embed_ms_p50']:.1f} ms (p50), "
              f"for every backend. {result['queries']} real questions as queries, k = 10. Recall@10 is against exact.",
-             "", "| corpus | vectors | backend | build s | query p50 ms | p95 ms | recall@10 | RSS growth MB |",
+             "", "| corpus | vectors | backend | build s | query p50 ms | p95 ms | recall@10 | index MiB |",
              "|---|---|---|---|---|---|---|---|"]
     for c in result["corpora"]:
         for r in c["rows"]:
             lines.append(f"| {c['corpus']} | {c['vectors']:,} | {r['backend']} | {r['build_s']:.2f} | "
                          f"{r['query_ms_p50']:.3f} | {r['query_ms_p95']:.3f} | {r['recall_at_10']:.3f} | "
-                         f"{r['rss_growth_mb']:.0f} |")
+                         f"{r['index_mb']:.1f} |")
     opts = "; ".join(f"{k}: {v}" for k, v in BACKENDS.items() if v)
-    lines += ["", f"Settings: {opts}; qdrant = embedded `QdrantClient(':memory:')`. Exact's memory is the "
-              "embedding matrix the knowledge base holds anyway (float32: N × 384 × 4 bytes).", ""]
+    lines += ["", f"Settings: {opts}; qdrant = embedded `QdrantClient(':memory:')`. Index memory: exact = the "
+              "embedding matrix the knowledge base holds anyway (float32), faiss = its serialized index, qdrant = "
+              "Python/numpy allocations of its in-memory collection (tracemalloc).", ""]
     return "\n".join(lines)
 
 
@@ -157,12 +167,13 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.quick:
         args.distractors, args.queries = [2_000], 20
+    where = {"machine": machine(), "versions": versions()}  # first: a missing package fails before the work
     chunks, queries, real = real_vectors(args.queries)
     corpora = [run_corpus("handbook chunks", chunks, queries)]
     for n in args.distractors:
         corpora.append(run_corpus(f"handbook + {n:,} distractors", with_distractors(chunks, n, args.seed), queries))
     result = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": machine(), "versions": versions(), "queries": len(queries), "real": real, "corpora": corpora}
+              **where, "queries": len(queries), "real": real, "corpora": corpora}
     out = HERE / "results" / ("rag_index_quick.json" if args.quick else "rag_index.json")
     out.write_text(json.dumps(result, indent=1))
     if not args.quick:
