@@ -59,6 +59,7 @@ class KnowledgeBase:
         self.chunks: list[Chunk] = []
         self.embeddings: Optional[np.ndarray] = None  # (N, H) float32, rows L2-normalized
         self._bm25 = None
+        self.backend = None  # None = exact numpy search; an ANN or Qdrant index after use_backend()
 
     # ---- building ---------------------------------------------------------------------------------
     @classmethod
@@ -123,10 +124,10 @@ class KnowledgeBase:
             return
         if self.embeddings is None:  # first build: embed everything
             self.embeddings = self._encode(passages)
-            return
-        rows = list(embed_rows)
-        if rows:
+        elif rows := list(embed_rows):
             self.embeddings[rows] = self._encode([passages[r] for r in rows])
+        if self.backend is not None:  # the index follows the embeddings (rebuilt: rows may have moved)
+            self.backend.build(self.embeddings)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self.embedder.encode(texts, batch_size=32, max_len=self.max_len, normalize=True).astype(np.float32)
@@ -175,13 +176,17 @@ class KnowledgeBase:
             'hr-leave'
         """
         k = self._check_k(k)
-        scores = self.scores(query, method)
+        scores = self.scores(query, method, k=k)
         order = np.argsort(-scores, kind="stable")[:k]
         return [Hit(c.id, c.doc_id, c.title, c.text, float(scores[j]), r + 1)
                 for r, j in enumerate(order) for c in [self.chunks[j]]]
 
-    def scores(self, query: str, method: Optional[str] = None) -> np.ndarray:
-        """One score per chunk (higher = better) under ``method`` (default as in :meth:`search`).  -> (N,)"""
+    def scores(self, query: str, method: Optional[str] = None, k: int = 0) -> np.ndarray:
+        """One score per chunk (higher = better) under ``method`` (default as in :meth:`search`).  -> (N,)
+
+        With an approximate backend, dense scores exist for its top ``max(k, 100)`` chunks only; the rest
+        are -inf and add nothing to a hybrid fusion.
+        """
         method = method or ("hybrid" if self.embeddings is not None else "bm25")
         if not isinstance(query, str) or not query.strip():
             raise ValueError(f"The query must be a non-empty string; got {query!r:.80}")
@@ -193,12 +198,12 @@ class KnowledgeBase:
         if method == "bm25":
             return self._bm25_scores(query)
         if method == "dense":
-            return self._dense_scores(query)
+            return self._dense_scores(query, k)
         fused = np.zeros(len(self.chunks))
-        for s in (self._dense_scores(query), self._bm25_scores(query)):
+        for s in (self._dense_scores(query, k), self._bm25_scores(query)):
             ranks = np.empty(len(s), int)
             ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
-            fused += 1.0 / (RRF_K + ranks)
+            fused += np.where(np.isfinite(s), 1.0 / (RRF_K + ranks), 0.0)
         return fused
 
     def _bm25_scores(self, query: str) -> np.ndarray:
@@ -207,12 +212,32 @@ class KnowledgeBase:
             return np.zeros(len(self.chunks))
         return np.asarray(self._bm25.get_scores(words), dtype=np.float64)
 
-    def _dense_scores(self, query: str) -> np.ndarray:
+    def _dense_scores(self, query: str, k: int = 0) -> np.ndarray:
         n_tokens = len(self.embedder.tokenizer(query)["input_ids"])
         if n_tokens > self.max_len:
             warnings.warn(f"The query has {n_tokens} tokens; the embedder reads {self.max_len}, so it was truncated. "
                           "Shorten the query, or build the knowledge base with a larger max_len", stacklevel=4)
-        return self._encode([query])[0] @ self.embeddings.T  # cosine: both sides are normalized  (N,)
+        q = self._encode([query])[0]  # (H,)
+        if self.backend is not None:
+            from .backends import dense_scores
+
+            return dense_scores(self.backend, q, len(self.chunks), k)
+        return q @ self.embeddings.T  # cosine: both sides are normalized  (N,)
+
+    def use_backend(self, name: str = "exact", **options) -> "KnowledgeBase":
+        """Search dense vectors with "exact" (default), "faiss" (HNSW) or "qdrant"; see :mod:`ftlab.rag.backends`.
+
+        Example:
+            >>> kb.use_backend("qdrant", url="http://localhost:6333").search("leave days")  # doctest: +SKIP
+        """
+        from .backends import make_backend
+
+        if hasattr(self.backend, "close"):  # an embedded Qdrant folder stays locked while a client holds it
+            self.backend.close()
+        self.backend = None  # exact until the new index is built: a failed build never leaves a broken one
+        backend = make_backend(name, self.embeddings, **options)
+        self.backend = None if backend.name == "exact" else backend  # exact = the built-in matrix product
+        return self
 
     def _check_k(self, k) -> int:
         if not (isinstance(k, int) and k >= 1):

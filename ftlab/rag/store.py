@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -43,6 +44,7 @@ def save_knowledge_base(kb: KnowledgeBase, directory: str) -> str:
     path.mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT, "ftlab_version": _ftlab_version(),
             "embedder": getattr(kb.embedder, "name", None) if kb.embedder is not None else None,
+            "backend": kb.backend.config() if kb.backend is not None else {"name": "exact"},
             "chunk_tokens": kb.chunk_tokens, "overlap": kb.overlap, "max_len": kb.max_len,
             "documents": kb.documents, "chunks": [c.to_dict() for c in kb.chunks]}
     if kb.embeddings is not None:
@@ -85,14 +87,27 @@ def load_knowledge_base(directory: str, embedder=None, rebuild: bool = False) ->
                          "Load with rebuild=True to re-index its stored documents (nothing is lost)")
     docs = meta["documents"]
     if problem:
-        return KnowledgeBase.from_texts([d["text"] for d in docs.values()], ids=list(docs),
-                                        titles=[d["title"] for d in docs.values()], embedder=embedder,
-                                        chunk_tokens=meta["chunk_tokens"], overlap=meta["overlap"], max_len=meta["max_len"])
+        return _restore_backend(KnowledgeBase.from_texts(
+            [d["text"] for d in docs.values()], ids=list(docs), titles=[d["title"] for d in docs.values()],
+            embedder=embedder, chunk_tokens=meta["chunk_tokens"], overlap=meta["overlap"], max_len=meta["max_len"]), meta)
     kb = KnowledgeBase(docs, embedder, meta["chunk_tokens"], meta["overlap"], meta["max_len"])
     kb.chunks = [Chunk(**c) for c in meta["chunks"]]
     if embedder is not None:
         kb.embeddings = load_file(str(path / EMBEDDINGS))["embeddings"]
     kb._reindex()  # BM25 is rebuilt from the stored chunks (deterministic, milliseconds)
+    return _restore_backend(kb, meta)
+
+
+def _restore_backend(kb: KnowledgeBase, meta: dict) -> KnowledgeBase:
+    """Rebuild the saved search backend over the embeddings; exact search if its package is missing."""
+    config = dict(meta.get("backend") or {"name": "exact"})  # indexes saved before backends: exact
+    if kb.embeddings is None or config["name"] == "exact":
+        return kb
+    try:
+        kb.use_backend(config.pop("name"), **config)
+    except ImportError as err:  # exact search is always correct, only slower: load, and say so
+        warnings.warn(f"{err}. This knowledge base was saved with it; it is loaded with exact search instead",
+                      stacklevel=3)
     return kb
 
 
