@@ -39,6 +39,15 @@ def loss_and_grads(module, batch):
     return loss.detach(), {n: p.grad.clone() for n, p in module.named_parameters()}
 
 
+def assert_same_loss_and_grads(module, packed, padded):
+    """The packed batch trains exactly like the padded one: same loss, same gradient for every parameter."""
+    loss_pad, grads_pad = loss_and_grads(module, padded)
+    loss_pack, grads_pack = loss_and_grads(module, packed)
+    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-6, rtol=1e-5)
+    for name, g in grads_pad.items():
+        torch.testing.assert_close(grads_pack[name], g, atol=1e-6, rtol=1e-4, msg=name)
+
+
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 def test_packed_loss_and_gradients_equal_padded(attn):
     lm = ftlab.load_model("tiny-llama", task="causal-lm")
@@ -46,11 +55,7 @@ def test_packed_loss_and_gradients_equal_padded(attn):
     data, pad = examples(), lm.tokenizer.pad_token_id
     packed = collate_packed_causal(data, list(range(5)), pad, row_len=16, attn_implementation=attn)
     assert packed["input_ids"].shape[0] < 5  # several examples really share rows
-    loss_pad, grads_pad = loss_and_grads(lm.module, padded_batch(data, pad))
-    loss_pack, grads_pack = loss_and_grads(lm.module, packed)
-    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-6, rtol=1e-5)
-    for name, g in grads_pad.items():
-        torch.testing.assert_close(grads_pack[name], g, atol=1e-6, rtol=1e-4, msg=name)
+    assert_same_loss_and_grads(lm.module, packed, padded_batch(data, pad))
 
 
 def test_the_equality_check_catches_contamination():
@@ -93,11 +98,7 @@ def test_batch_layer_packs_a_causal_lm_with_the_same_loss_and_gradients(attn):
     assert pack_batch["attention_mask"].dim() == 4 and pack_batch["use_cache"] is False  # never a 2D all-ones mask
     assert pack_batch["input_ids"].shape[0] < len(rows)  # several examples really share rows
     assert (pack_batch["labels"] != IGNORE).sum() == (pad_batch["labels"][:, 1:] != IGNORE).sum()
-    loss_pad, grads_pad = loss_and_grads(lm.module, pad_batch)
-    loss_pack, grads_pack = loss_and_grads(lm.module, pack_batch)
-    torch.testing.assert_close(loss_pack, loss_pad, atol=1e-6, rtol=1e-5)
-    for name, g in grads_pad.items():
-        torch.testing.assert_close(grads_pack[name], g, atol=1e-6, rtol=1e-4, msg=name)
+    assert_same_loss_and_grads(lm.module, pack_batch, pad_batch)
 
 
 def test_auto_packing_stays_off_for_a_causal_lm_and_lora_packs_through_its_wrapper():
