@@ -116,7 +116,19 @@ def peak_memory_mb(device: torch.device) -> float:
 
 
 def process_peak_rss_mb() -> float:
-    """Peak resident set size of this process in MiB (what Binder's 2 GB limit counts)."""
+    """Peak resident set size of this process in MiB (what Binder's 2 GB limit counts).
+
+    Linux: ``VmHWM`` of /proc/self/status, the peak of this process's own memory. Not ``ru_maxrss``: Linux
+    carries it across exec, so a kernel started by a large process (a pytest session that had loaded models)
+    reported that parent's peak as its own (measured: 2196 MiB for notebook 00, whose own peak is ~1450 MiB).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:  # not Linux
+        pass
     try:
         import resource
 
