@@ -34,7 +34,9 @@ def test_qa_training_data_supervises_only_the_answer_and_its_end_of_turn(lm):
     ids, labels = data[0]["input_ids"], data[0]["labels"]
     supervised = [t for t, l in zip(ids, labels) if l != ftlab.IGNORE_INDEX]
     assert lm.tokenizer.decode(supervised) == "140 metres<|im_end|>"
-    assert labels[:len(ids) - len(supervised)] == [ftlab.IGNORE_INDEX] * (len(ids) - len(supervised))
+    first = next(i for i, l in enumerate(labels) if l != ftlab.IGNORE_INDEX)  # one block: the answer, then nothing
+    assert all(l != ftlab.IGNORE_INDEX for l in labels[first:first + len(supervised)])
+    assert "How long is the pier?" in lm.tokenizer.decode(ids[:first])
     with pytest.raises(ValueError, match="no answerable rows"):
         R.qa_training_data(lm, [{"question": "x", "answers": []}])
 

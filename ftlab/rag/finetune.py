@@ -20,7 +20,8 @@ from typing import Optional
 
 import datasets
 
-from ..config import IGNORE_INDEX, TrainConfig
+from ..config import TrainConfig
+from ..sft import tokenize
 from .answer import SYSTEM_CLOSED
 
 
@@ -31,7 +32,8 @@ def qa_training_data(lm, qa, system: Optional[str] = SYSTEM_CLOSED, max_len: int
         lm: the causal-lm FTModel whose tokenizer and chat template are used.
         qa: rows with ``question`` and ``answers`` (the first answer is the target; unanswerable rows are skipped).
         system: the system turn, the same one the closed-book evaluation uses (None: the template's default).
-        max_len: longest example in tokens; longer ones are refused (answers would be cut off).
+        max_len: tokens kept per example; ftlab.sft.tokenize warns about cut examples and drops (with a
+            count) those that lose their whole answer.
 
     Raises:
         ValueError: no usable rows, or a rendering whose prompt is not a prefix of the full chat.
@@ -39,22 +41,12 @@ def qa_training_data(lm, qa, system: Optional[str] = SYSTEM_CLOSED, max_len: int
     rows = [r for r in (qa.to_list() if hasattr(qa, "to_list") else qa) if r.get("answers")]
     if not rows:
         raise ValueError("qa_training_data got no answerable rows (each needs 'question' and non-empty 'answers')")
-    tok = lm.tokenizer
-    ids_out, labels_out = [], []
-    for r in rows:
-        head = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": r["question"]}]
-        prompt = tok.apply_chat_template(head, tokenize=False, add_generation_prompt=True)
-        full = tok.apply_chat_template(head + [{"role": "assistant", "content": r["answers"][0]}], tokenize=False)
-        p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
-        ids = tok(full.rstrip("\n"), add_special_tokens=False)["input_ids"]  # ends with the end-of-turn token
-        if ids[:len(p_ids)] != p_ids:
-            raise ValueError(f"The chat template renders the prompt differently inside the full chat ({r['question']!r}); "
-                             "the answer tokens cannot be located")
-        if len(ids) > max_len:
-            raise ValueError(f"An example has {len(ids)} tokens > max_len={max_len}: {r['question']!r:.60}; raise max_len")
-        ids_out.append(ids)
-        labels_out.append([IGNORE_INDEX] * len(p_ids) + ids[len(p_ids):])
-    return datasets.Dataset.from_dict({"input_ids": ids_out, "labels": labels_out})
+    head = [{"role": "system", "content": system}] if system else []
+    chats = datasets.Dataset.from_dict({"messages": [
+        head + [{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answers"][0]}]
+        for r in rows]})
+    # ftlab.sft builds the answer-only labels (one way to do it: template prefix check, masks by position)
+    return tokenize(chats, lm, max_len=max_len)
 
 
 def fine_tune(qa, train: str = "top-4", lr: float = 3e-4, steps: int = 30, batch_size: int = 8, seed: int = 0,
