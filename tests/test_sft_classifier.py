@@ -129,3 +129,16 @@ def test_smollm2_classifier_pools_the_last_real_token():
     batch, _ = pooled(model, TEXTS[:2])
     alone = torch.cat([pooled(model, [t])[0] for t in TEXTS[:2]])
     torch.testing.assert_close(batch, alone, atol=1e-4, rtol=1e-4)
+
+
+def test_fit_head_on_a_decoder_trains_only_the_linear_head(gpt_cls, toy_sentiment):
+    """The final norm is in the "head" group but inside the cached features: fit_head freezes it, truthfully."""
+    norm = {n: p.detach().clone() for n, p in gpt_cls.module.named_parameters() if not n.startswith("head.")}
+    assert any("norm" in n and gpt_cls.module.get_parameter(n).requires_grad for n in norm)  # trainable before
+    head = gpt_cls.module.head.weight.detach().clone()
+    with pytest.warns(UserWarning, match="froze the model to its head"):  # it was fully trainable
+        ftlab.fit_head(gpt_cls, toy_sentiment, config=ftlab.TrainConfig(lr=1e-2, max_steps=3, batch_size=8))
+    trainable = [n for n, p in gpt_cls.module.named_parameters() if p.requires_grad]
+    assert trainable and all(n.startswith("head.") for n in trainable)
+    assert not torch.equal(gpt_cls.module.head.weight, head)  # the head trained
+    assert all(torch.equal(gpt_cls.module.get_parameter(n), v) for n, v in norm.items())  # nothing else moved

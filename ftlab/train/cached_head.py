@@ -28,7 +28,9 @@ def fit_head(model, train_data, val_data=None, config: Optional[TrainConfig] = N
     """Train only ``model``'s head on trunk features computed once (head-only fine-tuning, fast).
 
     **This freezes the model to the head**: it calls ``model.freeze("head")`` (and warns if other groups
-    were trainable), so afterwards only ``model.module.head`` has ``requires_grad=True``.
+    were trainable), so afterwards only ``model.module.head`` has ``requires_grad=True``. For a decoder
+    classifier that differs from ``Trainer`` + ``freeze("head")``, which also trains the trunk's final norm
+    (part of the "head" group): its output is what is cached here, so it stays as pretrained.
 
     Why caching is exact: with the trunk frozen *and in eval mode*, its output is a fixed function of the
     text — no weight changes and no dropout — so computing each text's pooled vector once gives the same
@@ -112,6 +114,11 @@ def extract_features(model, data, device: torch.device, precision: str = "fp32")
 def _freeze_to_head(model) -> None:
     before = model.trainable_groups()
     model.freeze("head")
+    # The "head" group also holds a decoder's final norm (it feeds only the head, so top-N training trains it);
+    # here it sits inside the cached features and cannot learn, so it is frozen to say so truthfully.
+    for name, p in model.module.named_parameters():
+        if not name.startswith("head."):
+            p.requires_grad_(False)
     if before != ["head"]:
         warnings.warn(f"fit_head froze the model to its head (trainable groups were {before}, now ['head']): "
                       f"only the head trains on cached trunk features. Use ftlab.Trainer to train trunk layers or LoRA.",
