@@ -170,3 +170,19 @@ def test_an_answer_that_does_not_follow_the_generation_prompt_is_a_mismatch(lm):
     chat = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
     with pytest.raises(ValueError, match="ignores add_generation_prompt.*template mismatch"):
         sft.tokenize(datasets.Dataset.from_list([{"messages": chat}]), lm)
+
+
+def test_pretokenized_examples_with_nothing_to_learn_are_refused_with_index_and_cause(lm):
+    """All-IGNORE labels would make a batch's loss 0/0 (NaN) steps later; refused up front, each example named."""
+    I = ftlab.IGNORE_INDEX
+    ok = {"input_ids": [5, 6, 7, 8], "labels": [I, I, 7, 8]}
+    unmasked = {"input_ids": [5, 6, 7, 8], "labels": [I, I, I, I]}  # a mask builder that found no answer
+    late = {"input_ids": list(range(5, 17)), "labels": [I] * 10 + [15, 16]}  # the answer sits past max_len=8
+    ds = datasets.Dataset.from_list([ok, unmasked, late])
+    with pytest.raises(ValueError, match=r"2 of 3 examples.*example 1: every label is IGNORE_INDEX.*"
+                                         r"example 2: cut by max_len=8 \(its first supervised token is at position 10\)"):
+        ftlab.batches.make_batches(lm, ds, ftlab.TrainConfig(max_len=8))
+    uneven = datasets.Dataset.from_list([{"input_ids": [5, 6, 7], "labels": [I, 6]}])
+    with pytest.raises(ValueError, match=r"Examples \[0\] have labels of another length"):
+        ftlab.batches.make_batches(lm, uneven, ftlab.TrainConfig(max_len=8))
+    assert len(ftlab.batches.make_batches(lm, ds.select([0, 2]), ftlab.TrainConfig(max_len=16))) == 2

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional
 
+from ..config import IGNORE_INDEX
 from ..tasks import Task, get_task
 
 CACHE_SIZE = 8  # tokenized datasets kept: train + validation of a few recent fits
@@ -81,9 +82,10 @@ def tokenize_dataset(model, dataset, max_len: int, text_column: str = "text") ->
 def _tokenize(model, dataset, max_len: int, text_column: str) -> TokenizedData:
     task, cols = get_task(model.task), dataset.column_names
     if task.per_token_labels and "input_ids" in cols:
-        ids = [list(x)[:max_len] for x in dataset["input_ids"]]
-        labels = [list(x)[:max_len] for x in dataset["labels"]] if "labels" in cols else [list(x) for x in ids]
-        return TokenizedData(ids, labels, task)
+        ids = [list(x) for x in dataset["input_ids"]]
+        labels = [list(x) for x in dataset["labels"]] if "labels" in cols else [list(x) for x in ids]
+        check_supervised(ids, labels, max_len)
+        return TokenizedData([x[:max_len] for x in ids], [x[:max_len] for x in labels], task)
     if text_column not in cols:
         raise ValueError(f"The training data needs a {text_column!r} column; it has {cols}. "
                          f"Rename yours with dataset.rename_column('your_column', '{text_column}')")
@@ -102,3 +104,39 @@ def _tokenize(model, dataset, max_len: int, text_column: str) -> TokenizedData:
         raise ValueError(f"The training data needs the target column {model.target_column!r}; it has {cols}. "
                          f"Pass target=... to ftlab.load_model to name it")
     return TokenizedData(ids, task.read_targets(dataset, model.target_column, model.labels), task)
+
+
+def check_supervised(ids: list[list[int]], labels: list[list[int]], max_len: int) -> None:
+    """Refuse pre-tokenized causal-LM examples that would learn nothing, naming each one and the cause.
+
+    An example whose labels are all IGNORE_INDEX within ``max_len`` adds no loss; a batch of only such
+    examples has a loss of 0/0 (NaN), which would stop training far from the cause. Checked here, before
+    any step, so the message can say which examples and why: labels cut away by ``max_len``, or never set
+    (a mask builder that found no answer: a chat template mismatch). The first label never counts: the
+    model predicts token t+1 from token t.
+
+    Raises:
+        ValueError: labels of another length than their input_ids, or examples with nothing to learn.
+    """
+    uneven = [i for i, (x, y) in enumerate(zip(ids, labels)) if len(x) != len(y)]
+    if uneven:
+        raise ValueError(f"Examples {uneven[:10]} have labels of another length than their input_ids "
+                         f"(e.g. {len(ids[uneven[0]])} ids, {len(labels[uneven[0]])} labels); build both from the "
+                         "same tokens, e.g. with ftlab.sft.tokenize")
+    problems = []
+    for i, y in enumerate(labels):
+        if any(t != IGNORE_INDEX for t in y[1:max_len]):
+            continue
+        if len(y) < 2:
+            problems.append(f"example {i}: {len(y)} token(s), nothing to predict")
+        elif any(t != IGNORE_INDEX for t in y[1:]):
+            first = next(k for k, t in enumerate(y) if k and t != IGNORE_INDEX)
+            problems.append(f"example {i}: cut by max_len={max_len} (its first supervised token is at position "
+                            f"{first}); raise max_len")
+        else:
+            problems.append(f"example {i}: every label is IGNORE_INDEX (the answer mask found no answer: check "
+                            "the chat template and how the labels were built)")
+    if problems:
+        raise ValueError(f"{len(problems)} of {len(labels)} examples have no supervised token to learn from, so the "
+                         f"loss would be 0/0: " + "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+                         + ". Drop them or fix them (ftlab.sft.tokenize drops such examples with a count)")
