@@ -23,6 +23,14 @@ def toy_sentiment():
     return datasets.Dataset.from_list(rows)
 
 
+def product_reviews(n: int) -> datasets.Dataset:
+    """``n`` short product texts whose sentiment word decides the label (for panels and runs, not accuracy)."""
+    words = ["great", "awful", "fine", "broken", "lovely", "poor", "superb", "weak"]
+    return datasets.Dataset.from_list([
+        {"text": f"the {words[i % 8]} product number {i} arrived {'early' if i % 3 else 'late'}", "label": i % 2}
+        for i in range(n)])
+
+
 @pytest.fixture
 def tiny_model():
     import ftlab

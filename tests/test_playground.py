@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import ftlab
+from conftest import product_reviews
 from ftlab.run_samples import prompts_from_data
 from ftlab.runs import Runs, _base_key, describe_freeze, load_weights, snapshot_weights
 from ftlab.widgets import Playground
@@ -26,10 +27,7 @@ NOTEBOOK_00 = Path(__file__).resolve().parents[1] / "notebooks" / "00_quickstart
 
 @pytest.fixture(scope="module")
 def splits():
-    words = ["great", "awful", "fine", "broken", "lovely", "poor", "superb", "weak"]
-    rows = [{"text": f"the {words[i % 8]} product number {i} arrived {'early' if i % 3 else 'late'}", "label": i % 2}
-            for i in range(72)]
-    ds = datasets.Dataset.from_list(rows)
+    ds = product_reviews(72)
     return {"train": ds.select(range(48)), "validation": ds.select(range(48, 60)), "test": ds.select(range(60, 72))}
 
 

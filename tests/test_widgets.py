@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 import ftlab
+from conftest import product_reviews
 from ftlab.widgets._common import output_text, widget_frontend
 from ftlab.widgets.freeze_panel import FreezePanel
 from ftlab.widgets.hyperparam_panel import HyperparamPanel
@@ -27,10 +28,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def splits():
-    words = ["great", "awful", "fine", "broken", "lovely", "poor", "superb", "weak"]
-    rows = [{"text": f"the {words[i % 8]} product number {i} arrived {'early' if i % 3 else 'late'}", "label": i % 2}
-            for i in range(64)]
-    ds = datasets.Dataset.from_list(rows)
+    ds = product_reviews(64)
     return {"train": ds.select(range(48)), "validation": ds.select(range(48, 64))}
 
 
