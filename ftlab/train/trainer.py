@@ -25,7 +25,7 @@ import torch
 from ..batches import make_batches, to_device
 from ..config import TrainConfig
 from ..device import (accelerate_precision, autocast, is_out_of_memory, oom_advice, peak_memory_mb, pick_device,
-                      release_cached_memory, resolve_precision)
+                      release_cached_memory, release_host_memory, resolve_precision)
 from ..eval import lower_is_better, validate
 from .callbacks import StopTraining, fire
 from .checkpoint import check_writable, load_checkpoint, save_checkpoint
@@ -100,6 +100,7 @@ class Trainer:
         val = make_batches(model, val_data, cfg) if val_data is not None else None
         if self.history.stopped_reason in ("completed", "early stopping"):
             self.reset_progress()  # a finished run is not continued: this fit is a new run from the current weights
+        release_host_memory()  # what earlier cells freed goes back to the OS before this fit allocates (2 GB Binder)
         self._prepare(model, device, precision)
         if resume_from:
             self._resume(resume_from, model)
@@ -210,6 +211,7 @@ class Trainer:
         self.history.peak_memory_mb = max(self.history.peak_memory_mb, peak_memory_mb(device))
         if cfg.output_dir and acc.is_main_process and reason in ("completed", "early stopping"):
             self._save(module)
+        release_host_memory()  # the step's activations and copies are freed; give their pages back too
         fire(self.callbacks, "on_fit_end", self, self.history)
         return self.history
 
