@@ -6,6 +6,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from contextlib import nullcontext
@@ -122,13 +123,9 @@ def process_peak_rss_mb() -> float:
     carries it across exec, so a kernel started by a large process (a pytest session that had loaded models)
     reported that parent's peak as its own (measured: 2196 MiB for notebook 00, whose own peak is ~1450 MiB).
     """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:  # not Linux
-        pass
+    peak = _proc_status_mb("VmHWM")
+    if peak is not None:
+        return peak
     try:
         import resource
 
@@ -177,30 +174,43 @@ def release_host_memory() -> float:
     difference decides whether a notebook survives: measured on SmolLM2-135M, a top-4 fit left ~340 MB
     free-but-held that ``malloc_trim`` returned. The Trainer calls this when a fit starts and ends.
     """
-    import ctypes
-    import ctypes.util
     import gc
 
     gc.collect()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim  # glibc only; musl and macOS have no malloc_trim
-    except (OSError, AttributeError):
+    trim = _malloc_trim()
+    if trim is None:
         return 0.0
     before = _current_rss_mb()
     trim(0)
     return max(0.0, before - _current_rss_mb())
 
 
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library may run ldconfig); None on musl, macOS, Windows."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
 def _current_rss_mb() -> float:
+    return _proc_status_mb("VmRSS") or 0.0
+
+
+def _proc_status_mb(field: str) -> "float | None":
+    """A memory field (``VmRSS``, ``VmHWM``) of /proc/self/status in MiB; None where there is none (not Linux)."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024  # kB
     except OSError:
         pass
-    return 0.0
+    return None
 
 
 def release_cached_memory(device: torch.device) -> None:
