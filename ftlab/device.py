@@ -201,10 +201,12 @@ def _current_rss_mb() -> float:
     return _proc_status_mb("VmRSS") or 0.0
 
 
-def _proc_status_mb(field: str) -> "float | None":
-    """A memory field (``VmRSS``, ``VmHWM``) of /proc/self/status in MiB; None where there is none (not Linux)."""
+def _proc_status_mb(field: str, pid: "int | str" = "self") -> "float | None":
+    """A memory field (``VmRSS``, ``VmHWM``) of /proc/<pid>/status in MiB; None where there is none (not Linux).
+
+    ``pid`` other than "self" serves benchmarks/nb_memtrace.py, which reads a notebook kernel's figures."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith(f"{field}:"):
                     return int(line.split()[1]) / 1024  # kB
